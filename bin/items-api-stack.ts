@@ -1,0 +1,65 @@
+import * as path from 'node:path';
+import { Stack } from 'aws-cdk-lib';
+import type { StackProps } from 'aws-cdk-lib';
+import { JsonSchemaType } from 'aws-cdk-lib/aws-apigateway';
+import { HostedZone } from 'aws-cdk-lib/aws-route53';
+import type { Construct } from 'constructs';
+import { ApiAuth, RouteIntegration, ServerlessApi } from '../lib';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import { stageProfileFor } from './shared-stack';
+import type { PlatformIdentity, PlatformStageConfig, PlatformZone } from './stage-config';
+
+/** Props of {@link ItemsApiStack}. */
+export interface ItemsApiStackProps extends StackProps {
+  readonly config: PlatformStageConfig;
+  /** Topic of the stage's alarm notifications, if it has one. */
+  readonly alarmTopic?: ITopic;
+  readonly identity: PlatformIdentity;
+  /** The zone of the stage's custom domain (stages with a domain). */
+  readonly zone: PlatformZone;
+}
+
+/** The demo items API: list, get and create items behind JWT auth, with a public health check. */
+export class ItemsApiStack extends Stack {
+  public readonly api: ServerlessApi;
+
+  constructor(scope: Construct, id: string, props: ItemsApiStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const hostedZone = config.domain ? HostedZone.fromHostedZoneAttributes(this, 'Zone', props.zone) : undefined;
+    // One function serves every items route: one function, one integration permission.
+    const items = RouteIntegration.entry(path.join(__dirname, '..', 'lambda', 'items', 'handler.ts'), {
+      description: `Items API handler (${config.name})`,
+    });
+    this.api = new ServerlessApi(this, 'ItemsApi', {
+      profile: stageProfileFor(this, config, props.alarmTopic),
+      apiName: `items-${config.name}`,
+      description: `Demo items API (${config.name})`,
+      defaultAuth: ApiAuth.jwt({
+        issuer: props.identity.issuer,
+        audience: props.identity.audience,
+        resultsCacheTtl: config.authorizerCacheTtl,
+      }),
+      cors: { allowOrigins: ['https://app.example.com'], allowCredentials: true },
+      customDomain: config.domain ? { domainName: config.domain.items, hostedZone } : undefined,
+      routes: {
+        'GET /items': { integration: items },
+        'GET /items/{id}': { integration: items },
+        'POST /items': {
+          integration: items,
+          requestSchema: {
+            type: JsonSchemaType.OBJECT,
+            required: ['name', 'price'],
+            additionalProperties: false,
+            properties: {
+              name: { type: JsonSchemaType.STRING, minLength: 1, maxLength: 100 },
+              price: { type: JsonSchemaType.NUMBER, minimum: 0 },
+              tags: { type: JsonSchemaType.ARRAY, maxItems: 10, items: { type: JsonSchemaType.STRING, minLength: 1, maxLength: 32 } },
+            },
+          },
+        },
+        'GET /health': { integration: RouteIntegration.mock({ body: { status: 'ok' } }), public: true },
+      },
+    });
+  }
+}

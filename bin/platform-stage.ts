@@ -1,0 +1,22 @@
+import { Stage } from 'aws-cdk-lib';
+import type { StageProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { ItemsApiStack } from './items-api-stack';
+import { SharedStack } from './shared-stack';
+import type { PlatformConfig, PlatformStageConfig } from './stage-config';
+
+/** Props of {@link PlatformStage}. */
+export interface PlatformStageProps extends StageProps {
+  readonly platform: PlatformConfig;
+  readonly config: PlatformStageConfig;
+}
+
+/** One deployment stage of the demo platform (`cdk deploy 'prod/*'` deploys exactly this one). */
+export class PlatformStage extends Stage {
+  constructor(scope: Construct, id: string, props: PlatformStageProps) {
+    super(scope, id, props);
+    const { config, platform } = props;
+    const shared = new SharedStack(this, 'Shared', { config });
+    new ItemsApiStack(this, 'ItemsApi', { config, alarmTopic: shared.alarmTopic, identity: platform.identity, zone: platform.zone });
+  }
+}

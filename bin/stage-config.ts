@@ -1,0 +1,67 @@
+import { Duration } from 'aws-cdk-lib';
+import type { Environment } from 'aws-cdk-lib';
+
+/** Everything that differs between the demo platform's stages, in one typed place. */
+export interface PlatformStageConfig {
+  /** Stage name: the CDK Stage id (`cdk deploy 'prod/*'`) and the API stage name. */
+  readonly name: 'dev' | 'test' | 'prod';
+  /** Custom domain of the stage's APIs; one subdomain per stage. */
+  readonly domain?: {
+    readonly items: string;
+    readonly chat: string;
+  };
+  /** Notify on-call through an SNS topic. */
+  readonly alarmNotifications: boolean;
+  /** How long the JWT authorizer's decisions are cached. */
+  readonly authorizerCacheTtl: Duration;
+}
+
+/** The hosted zone the test and prod domains live in (no lookups: synth stays offline). */
+export interface PlatformZone {
+  readonly hostedZoneId: string;
+  readonly zoneName: string;
+}
+
+/** The identity provider whose JWTs the demo APIs accept. */
+export interface PlatformIdentity {
+  readonly issuer: string;
+  readonly audience: string[];
+}
+
+/** Settings shared by every stage; override with `-c key=value` (context) at synth time. */
+export interface PlatformConfig {
+  readonly zone: PlatformZone;
+  readonly identity: PlatformIdentity;
+  readonly stages: PlatformStageConfig[];
+}
+
+export const PLATFORM: PlatformConfig = {
+  zone: { hostedZoneId: 'Z0EXAMPLE00000000001', zoneName: 'example.com' },
+  identity: { issuer: 'https://id.example.com/', audience: ['items-api'] },
+  stages: [
+    { name: 'dev', alarmNotifications: false, authorizerCacheTtl: Duration.minutes(1) },
+    {
+      name: 'test',
+      domain: { items: 'items.test.example.com', chat: 'chat.test.example.com' },
+      alarmNotifications: false,
+      authorizerCacheTtl: Duration.minutes(5),
+    },
+    {
+      name: 'prod',
+      domain: { items: 'items.example.com', chat: 'chat.example.com' },
+      alarmNotifications: true,
+      authorizerCacheTtl: Duration.minutes(5),
+    },
+  ],
+};
+
+/**
+ * Account and Region of the stages: from context (`-c account=… -c region=…`) or the CLI's
+ * environment (CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION). Neither is needed to synthesize.
+ */
+export function platformEnvironment(context: (key: string) => unknown): Environment {
+  return {
+    account: (context('account') as string | undefined) ?? process.env.CDK_DEFAULT_ACCOUNT,
+    region: (context('region') as string | undefined) ?? process.env.CDK_DEFAULT_REGION,
+  };
+}

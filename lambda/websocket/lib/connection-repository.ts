@@ -1,0 +1,242 @@
+/**
+ * The connections table: who is connected and which channels each connection has joined.
+ *
+ * Item layout (the RealtimeWebSocketApi construct creates exactly this table):
+ * - partition key `connectionId` (S), sort key `sk` (S), TTL attribute `expiresAt` (epoch seconds);
+ * - connection item: `sk = "connection"`, `userId`, `claims?` ({ sub, scope }), `connectedAt`, `expiresAt`;
+ * - subscription item: `sk = "channel#<name>"`, `channel`, `subscribedAt`, `expiresAt` (the connection's);
+ * - sparse GSI `byChannel` (partition `channel`, sort `connectionId`, KEYS_ONLY): only subscription
+ *   items carry `channel`, so the index lists a channel's members without a scan.
+ *
+ * User route handlers can use it too:
+ * ```ts
+ * import { connectionRepository } from '<path to>/lambda/websocket/lib';
+ * const connection = await connectionRepository().getConnection(event.requestContext.connectionId);
+ * ```
+ * IAM actions per method: putConnection PutItem; getConnection GetItem; subscribe GetItem + PutItem;
+ * unsubscribe DeleteItem; channelMembers Query (on the index); deleteConnection Query + BatchWriteItem.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { documentClient } from './clients';
+import { channelIndexName, connectionsTableName } from './env';
+
+/** Sort key of the connection item. */
+export const CONNECTION_SK = 'connection';
+/** Prefix of subscription items' sort keys. */
+export const CHANNEL_SK_PREFIX = 'channel#';
+/** API Gateway's 2-hour connection limit plus 10 minutes: the TTL of every item. */
+export const CONNECTION_TTL_SECONDS = 2 * 60 * 60 + 10 * 60;
+
+/** BatchWriteItem takes at most 25 requests. */
+const BATCH_WRITE_LIMIT = 25;
+/** Attempts for a batch whose items keep coming back unprocessed (throttling). */
+const BATCH_WRITE_ATTEMPTS = 8;
+
+export interface ConnectionClaims {
+  readonly sub?: string;
+  readonly scope?: string;
+}
+
+export interface ConnectionRecord {
+  readonly connectionId: string;
+  /** The token's `sub`, or `"anonymous"` on an API without an authorizer. */
+  readonly userId: string;
+  readonly claims?: ConnectionClaims;
+  /** ISO-8601 */
+  readonly connectedAt: string;
+  /** Epoch seconds; DynamoDB's TTL removes the item some time after. */
+  readonly expiresAt: number;
+}
+
+export interface NewConnection {
+  readonly connectionId: string;
+  readonly userId?: string;
+  readonly claims?: ConnectionClaims;
+}
+
+/** `subscribe` was called for a connection that has no connection item (gone or never stored). */
+export class ConnectionNotFoundError extends Error {
+  constructor(public readonly connectionId: string) {
+    super(`Connection ${connectionId} is not registered`);
+    this.name = 'ConnectionNotFoundError';
+  }
+}
+
+export interface ConnectionRepositoryOptions {
+  readonly client: DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly channelIndexName: string;
+  /** Clock, for tests. Default: `Date.now`. */
+  readonly now?: () => number;
+}
+
+type ItemKey = { connectionId: string; sk: string };
+
+export class ConnectionRepository {
+  private readonly client: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly indexName: string;
+  private readonly now: () => number;
+
+  constructor(options: ConnectionRepositoryOptions) {
+    this.client = options.client;
+    this.tableName = options.tableName;
+    this.indexName = options.channelIndexName;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Stores (or replaces) the connection item. */
+  async putConnection(connection: NewConnection): Promise<ConnectionRecord> {
+    const now = this.now();
+    const record: ConnectionRecord = {
+      connectionId: connection.connectionId,
+      userId: connection.userId || 'anonymous',
+      claims: connection.claims,
+      connectedAt: new Date(now).toISOString(),
+      expiresAt: Math.floor(now / 1000) + CONNECTION_TTL_SECONDS,
+    };
+    await this.client.send(
+      new PutCommand({ TableName: this.tableName, Item: { ...record, sk: CONNECTION_SK } }),
+    );
+    return record;
+  }
+
+  /** The connection item, or undefined. Strongly consistent. */
+  async getConnection(connectionId: string): Promise<ConnectionRecord | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { connectionId, sk: CONNECTION_SK },
+        ConsistentRead: true,
+      }),
+    );
+    if (!Item) {
+      return undefined;
+    }
+    const { sk: _sk, ...record } = Item;
+    return record as ConnectionRecord;
+  }
+
+  /**
+   * Adds the connection to `channel` (idempotent). The subscription expires with its connection.
+   * @throws ConnectionNotFoundError when the connection item does not exist
+   */
+  async subscribe(connectionId: string, channel: string): Promise<void> {
+    const connection = await this.getConnection(connectionId);
+    if (!connection) {
+      throw new ConnectionNotFoundError(connectionId);
+    }
+    // DynamoDB has no cross-item condition outside transactions. If $disconnect deletes the
+    // connection between the read above and this write, the orphaned subscription is removed by
+    // the first publish to it (410 Gone purges the connection) or by TTL at the latest.
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          connectionId,
+          sk: `${CHANNEL_SK_PREFIX}${channel}`,
+          channel,
+          subscribedAt: new Date(this.now()).toISOString(),
+          expiresAt: connection.expiresAt,
+        },
+      }),
+    );
+  }
+
+  /** Removes the connection from `channel`; true when it was subscribed. */
+  async unsubscribe(connectionId: string, channel: string): Promise<boolean> {
+    const { Attributes } = await this.client.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: { connectionId, sk: `${CHANNEL_SK_PREFIX}${channel}` },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    return Attributes !== undefined;
+  }
+
+  /** The ids of the connections subscribed to `channel`, read page by page from the index. */
+  async *channelMembers(channel: string): AsyncGenerator<string, void, undefined> {
+    let exclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: this.indexName,
+          KeyConditionExpression: 'channel = :channel',
+          ExpressionAttributeValues: { ':channel': channel },
+          ExclusiveStartKey: exclusiveStartKey,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        yield item.connectionId as string;
+      }
+      exclusiveStartKey = page.LastEvaluatedKey;
+    } while (exclusiveStartKey);
+  }
+
+  /**
+   * Deletes the connection item and all its subscriptions. Returns how many items were deleted
+   * (0 when the connection was already gone).
+   */
+  async deleteConnection(connectionId: string): Promise<number> {
+    const keys: ItemKey[] = [];
+    let exclusiveStartKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'connectionId = :id',
+          ExpressionAttributeValues: { ':id': connectionId },
+          ProjectionExpression: 'connectionId, sk',
+          ConsistentRead: true,
+          ExclusiveStartKey: exclusiveStartKey,
+        }),
+      );
+      keys.push(...((page.Items ?? []) as ItemKey[]));
+      exclusiveStartKey = page.LastEvaluatedKey;
+    } while (exclusiveStartKey);
+
+    for (let start = 0; start < keys.length; start += BATCH_WRITE_LIMIT) {
+      await this.batchDelete(keys.slice(start, start + BATCH_WRITE_LIMIT));
+    }
+    return keys.length;
+  }
+
+  /** One BatchWriteItem of up to 25 deletes, retrying unprocessed items with backoff. */
+  private async batchDelete(keys: ItemKey[]): Promise<void> {
+    let requests = keys.map((key) => ({ DeleteRequest: { Key: key } }));
+    for (let attempt = 1; requests.length > 0; attempt += 1) {
+      if (attempt > BATCH_WRITE_ATTEMPTS) {
+        throw new Error(
+          `BatchWriteItem left ${requests.length} deletes unprocessed after ${BATCH_WRITE_ATTEMPTS} attempts`,
+        );
+      }
+      if (attempt > 1) {
+        // Full-jitter exponential backoff: 0..50 ms, 0..100 ms, ... capped at 2 s.
+        await sleep(Math.random() * Math.min(2000, 25 * 2 ** attempt));
+      }
+      const { UnprocessedItems } = await this.client.send(
+        new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }),
+      );
+      requests = (UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
+    }
+  }
+}
+
+let defaultRepository: ConnectionRepository | undefined;
+
+/**
+ * The repository for this function's table (`CONNECTIONS_TABLE_NAME`, `CHANNEL_INDEX_NAME`), on the
+ * shared document client. Created on first use and reused by later invocations.
+ */
+export function connectionRepository(): ConnectionRepository {
+  defaultRepository ??= new ConnectionRepository({
+    client: documentClient,
+    tableName: connectionsTableName(),
+    channelIndexName: channelIndexName(),
+  });
+  return defaultRepository;
+}

@@ -1,0 +1,132 @@
+import type { Duration } from 'aws-cdk-lib';
+import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+
+/** The kinds of authorization a route can require. */
+export enum ApiAuthType {
+  /** Cognito user pool tokens. */
+  COGNITO = 'COGNITO',
+  /** JWTs from any OIDC issuer (native on HTTP APIs; a bundled Lambda token authorizer on REST). */
+  JWT = 'JWT',
+  /** SigV4-signed requests, authorized by IAM policies. */
+  IAM = 'IAM',
+  /** A Lambda authorizer that receives the token from one header. */
+  LAMBDA_TOKEN = 'LAMBDA_TOKEN',
+  /** A Lambda authorizer that receives the whole request (headers, query string, context). */
+  LAMBDA_REQUEST = 'LAMBDA_REQUEST',
+}
+
+/** Options of {@link ApiAuth.cognito}. */
+export interface CognitoAuthOptions {
+  /**
+   * OAuth scopes; a token must carry at least one of them.
+   * @default - no scope check
+   */
+  readonly scopes?: string[];
+  /**
+   * App clients whose tokens are accepted (the audience). Required on HTTP APIs, where the
+   * user pool is checked as a JWT issuer.
+   * @default - any client of the pool (REST only)
+   */
+  readonly userPoolClients?: IUserPoolClient[];
+}
+
+/** Options of {@link ApiAuth.jwt}. */
+export interface JwtAuthOptions {
+  /** The token issuer (`iss`), an https URL, e.g. `https://example.auth0.com/`. */
+  readonly issuer: string;
+  /** Accepted audiences (`aud`); at least one. */
+  readonly audience: string[];
+  /**
+   * OAuth scopes; a token must carry at least one of them.
+   * @default - no scope check
+   */
+  readonly scopes?: string[];
+  /**
+   * Where the issuer's signing keys are (REST's Lambda authorizer only; HTTP APIs discover them).
+   * @default - `${issuer}/.well-known/jwks.json`
+   */
+  readonly jwksUri?: string;
+  /**
+   * How long REST API Gateway caches an authorizer decision per token (0 to 3600 s).
+   * @default Duration.minutes(5)
+   */
+  readonly resultsCacheTtl?: Duration;
+}
+
+/** Options of {@link ApiAuth.lambdaToken}. */
+export interface LambdaTokenAuthOptions {
+  /**
+   * Request header that carries the token.
+   * @default 'Authorization'
+   */
+  readonly header?: string;
+  /**
+   * How long API Gateway caches a decision per token (0 to 3600 s; 0 turns caching off).
+   * @default Duration.minutes(5)
+   */
+  readonly resultsCacheTtl?: Duration;
+}
+
+/** Options of {@link ApiAuth.lambdaRequest}. */
+export interface LambdaRequestAuthOptions {
+  /**
+   * Identity sources that make up the cache key and must be present, e.g.
+   * `['method.request.header.Authorization']` (REST) or `['$request.header.Authorization']` (HTTP).
+   */
+  readonly identitySources: string[];
+  /**
+   * How long API Gateway caches a decision per identity (0 to 3600 s; 0 turns caching off).
+   * @default Duration.minutes(5)
+   */
+  readonly resultsCacheTtl?: Duration;
+}
+
+/**
+ * How a route is authorized. Create one with a static factory and pass it as an API's
+ * `defaultAuth` or a route's `auth`; the same object reused across routes yields one authorizer.
+ *
+ * @example
+ * ApiAuth.cognito(userPool, { scopes: ['items/read'] })
+ * ApiAuth.jwt({ issuer: 'https://id.example.com/', audience: ['items-api'] })
+ */
+export class ApiAuth {
+  /** Cognito user pool tokens. */
+  public static cognito(userPool: IUserPool, options: CognitoAuthOptions = {}): ApiAuth {
+    return new ApiAuth(ApiAuthType.COGNITO, { userPool, ...options }, options.scopes ?? []);
+  }
+
+  /** JWTs from an OIDC issuer, verified against its JWKS. */
+  public static jwt(options: JwtAuthOptions): ApiAuth {
+    return new ApiAuth(ApiAuthType.JWT, options, options.scopes ?? []);
+  }
+
+  /** IAM (SigV4) authorization. */
+  public static iam(): ApiAuth {
+    return new ApiAuth(ApiAuthType.IAM, {}, []);
+  }
+
+  /** A Lambda authorizer that receives the token from one header. */
+  public static lambdaToken(handler: IFunction, options: LambdaTokenAuthOptions = {}): ApiAuth {
+    return new ApiAuth(ApiAuthType.LAMBDA_TOKEN, { handler, ...options }, []);
+  }
+
+  /** A Lambda authorizer that receives the request. */
+  public static lambdaRequest(handler: IFunction, options: LambdaRequestAuthOptions): ApiAuth {
+    return new ApiAuth(ApiAuthType.LAMBDA_REQUEST, { handler, ...options }, []);
+  }
+
+  private constructor(
+    /** The kind of authorization. */
+    public readonly type: ApiAuthType,
+    /** The options given to the factory. */
+    public readonly options: Readonly<
+      Partial<CognitoAuthOptions & JwtAuthOptions & LambdaTokenAuthOptions & LambdaRequestAuthOptions> & {
+        userPool?: IUserPool;
+        handler?: IFunction;
+      }
+    >,
+    /** Scopes a token must carry at least one of (Cognito, JWT). */
+    public readonly scopes: string[],
+  ) {}
+}

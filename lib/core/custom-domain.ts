@@ -1,0 +1,214 @@
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { Certificate, CertificateValidation } from 'aws-cdk-lib/aws-certificatemanager';
+import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
+import { AaaaRecord, ARecord, RecordTarget } from 'aws-cdk-lib/aws-route53';
+import type { IHostedZone } from 'aws-cdk-lib/aws-route53';
+import { ApiGatewayDomain, ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
+import { Construct } from 'constructs';
+import { ApiKind } from './api-kind';
+import { ApiPatternsError, describeValue } from './errors';
+import { validateBasePath, validateDomainName } from './validation';
+
+/** Props of {@link ApiCustomDomain}. */
+export interface ApiCustomDomainProps {
+  /** The domain name, lowercase, e.g. `api.example.com`. Use one subdomain per stage. */
+  readonly domainName: string;
+  /**
+   * The kind of API that will be mapped on this domain. API Gateway cannot serve WebSocket APIs and
+   * REST or HTTP APIs on one domain, and REST base-path mappings live on REST domains.
+   */
+  readonly kind: ApiKind;
+  /**
+   * Public hosted zone for the DNS-validated certificate and the A and AAAA alias records.
+   * Pass a zone from `HostedZone.fromHostedZoneAttributes` to keep synth free of lookups.
+   * @default - no records; `certificate` is then required and DNS is yours to manage
+   */
+  readonly hostedZone?: IHostedZone;
+  /**
+   * Certificate for the domain, in the stack's Region (Regional endpoint).
+   * @default - a new certificate validated through DNS in `hostedZone`
+   */
+  readonly certificate?: ICertificate;
+}
+
+/**
+ * A Regional custom domain for API Gateway with TLS 1.2 as the minimum: the certificate (given, or
+ * created with DNS validation), the domain, Route 53 A and AAAA alias records, and mappings that
+ * let several APIs share the domain under different base paths.
+ *
+ * The API constructs create one for you from `customDomain: { domainName, hostedZone }`; create
+ * it yourself and pass `customDomain: { domain, basePath }` to several APIs to share it.
+ */
+export class ApiCustomDomain extends Construct {
+  /** The domain name. */
+  public readonly domainName: string;
+
+  /** The kind of API this domain serves. */
+  public readonly kind: ApiKind;
+
+  /** The certificate, given or created. */
+  public readonly certificate: ICertificate;
+
+  /** The REST domain (kind REST). */
+  public readonly restDomain?: apigw.DomainName;
+
+  /** The v2 domain (kinds HTTP and WEBSOCKET). */
+  public readonly v2Domain?: apigwv2.DomainName;
+
+  /** Alias records pointing at the domain, when a hosted zone was given. */
+  public readonly records: Array<ARecord | AaaaRecord> = [];
+
+  private readonly basePaths = new Set<string>();
+
+  constructor(scope: Construct, id: string, props: ApiCustomDomainProps) {
+    super(scope, id);
+    validateDomainName(this, 'customDomain.domainName', props.domainName);
+    if (!props.certificate && !props.hostedZone) {
+      throw new ApiPatternsError(
+        'CustomDomainNeedsCertificateOrZone',
+        `customDomain for ${describeValue(props.domainName)} needs a certificate or a hostedZone to create one in. Got: neither`,
+        this,
+      );
+    }
+    this.domainName = props.domainName;
+    this.kind = props.kind;
+    this.certificate =
+      props.certificate ??
+      new Certificate(this, 'Certificate', {
+        domainName: props.domainName,
+        validation: CertificateValidation.fromDns(props.hostedZone),
+      });
+
+    let target: RecordTarget;
+    if (props.kind === ApiKind.REST) {
+      this.restDomain = new apigw.DomainName(this, 'Resource', {
+        domainName: props.domainName,
+        certificate: this.certificate,
+        endpointType: apigw.EndpointType.REGIONAL,
+        securityPolicy: apigw.SecurityPolicy.TLS_1_2,
+      });
+      // Serve IPv6 too, so the AAAA record resolves to a reachable endpoint.
+      (this.restDomain.node.defaultChild as apigw.CfnDomainName).addPropertyOverride('EndpointConfiguration.IpAddressType', 'dualstack');
+      target = RecordTarget.fromAlias(new ApiGatewayDomain(this.restDomain));
+    } else {
+      this.v2Domain = new apigwv2.DomainName(this, 'Resource', {
+        domainName: props.domainName,
+        certificate: this.certificate,
+        endpointType: apigwv2.EndpointType.REGIONAL,
+        securityPolicy: apigwv2.SecurityPolicy.TLS_1_2,
+        ipAddressType: apigwv2.IpAddressType.DUAL_STACK,
+      });
+      target = RecordTarget.fromAlias(
+        new ApiGatewayv2DomainProperties(this.v2Domain.regionalDomainName, this.v2Domain.regionalHostedZoneId),
+      );
+    }
+    if (props.hostedZone) {
+      this.records.push(
+        new ARecord(this, 'AliasA', { zone: props.hostedZone, recordName: props.domainName, target }),
+        new AaaaRecord(this, 'AliasAAAA', { zone: props.hostedZone, recordName: props.domainName, target }),
+      );
+    }
+  }
+
+  /** The public base URL of an API mapped under `basePath`. */
+  public urlFor(basePath?: string): string {
+    const scheme = this.kind === ApiKind.WEBSOCKET ? 'wss' : 'https';
+    return `${scheme}://${this.domainName}/${basePath ?? ''}`;
+  }
+
+  /** Maps a REST API stage under `basePath` (one path segment), or at the root. */
+  public mapRestStage(id: string, restApi: apigw.IRestApi, stage: apigw.Stage, basePath?: string): apigw.BasePathMapping {
+    this.claimBasePath(ApiKind.REST, basePath);
+    if (basePath !== undefined && basePath.includes('/')) {
+      throw new ApiPatternsError(
+        'BasePathInvalid',
+        `customDomain.basePath of a REST API must be one path segment. Got: ${describeValue(basePath)}`,
+        this,
+      );
+    }
+    return new apigw.BasePathMapping(this, id, { domainName: this.restDomain!, restApi, stage, basePath });
+  }
+
+  /** Maps an HTTP or WebSocket API stage under `basePath`, or at the root. */
+  public mapV2Stage(id: string, api: apigwv2.IApi, stage: apigwv2.IStage, kind: ApiKind, basePath?: string): apigwv2.ApiMapping {
+    this.claimBasePath(kind, basePath);
+    return new apigwv2.ApiMapping(this, id, { api, stage, domainName: this.v2Domain!, apiMappingKey: basePath });
+  }
+
+  private claimBasePath(kind: ApiKind, basePath: string | undefined): void {
+    if (kind !== this.kind) {
+      throw new ApiPatternsError(
+        'CustomDomainKindMismatch',
+        `customDomain ${describeValue(this.domainName)} serves ${this.kind} APIs and cannot map a ${kind} API. Got: ${kind}`,
+        this,
+      );
+    }
+    if (basePath !== undefined) validateBasePath(this, 'customDomain.basePath', basePath);
+    const key = basePath ?? '(none)';
+    if (this.basePaths.has(key)) {
+      throw new ApiPatternsError(
+        'BasePathDuplicate',
+        `customDomain.basePath ${describeValue(basePath ?? '')} is already mapped on ${describeValue(this.domainName)}`,
+        this,
+      );
+    }
+    this.basePaths.add(key);
+  }
+}
+
+/**
+ * How an API construct gets its custom domain: either create one (`domainName` with `hostedZone`
+ * and/or `certificate`) or share an existing {@link ApiCustomDomain} (`domain`), optionally under
+ * a `basePath`.
+ */
+export interface CustomDomainOptions {
+  /**
+   * The domain name to create.
+   * @default - none; `domain` must be given
+   */
+  readonly domainName?: string;
+  /**
+   * Hosted zone for the certificate and alias records of a created domain.
+   * @default - no records; `certificate` required
+   */
+  readonly hostedZone?: IHostedZone;
+  /**
+   * Certificate for a created domain.
+   * @default - created with DNS validation in `hostedZone`
+   */
+  readonly certificate?: ICertificate;
+  /**
+   * An existing domain to share with other APIs.
+   * @default - a new domain from `domainName`
+   */
+  readonly domain?: ApiCustomDomain;
+  /**
+   * Base path (API mapping key) under which this API is served.
+   * @default - the domain's root
+   */
+  readonly basePath?: string;
+}
+
+/** Returns the domain to map an API on: the shared one from `options.domain`, or a new one. */
+export function resolveCustomDomain(scope: Construct, id: string, options: CustomDomainOptions, kind: ApiKind): ApiCustomDomain {
+  if (options.domain) {
+    if (options.domainName || options.certificate || options.hostedZone) {
+      throw new ApiPatternsError(
+        'CustomDomainAmbiguous',
+        `customDomain takes either domain (to share one) or domainName/hostedZone/certificate (to create one), not both. Got: domain and ${describeValue(options.domainName)}`,
+        scope,
+      );
+    }
+    return options.domain;
+  }
+  if (!options.domainName) {
+    throw new ApiPatternsError('CustomDomainNameMissing', 'customDomain.domainName is required when customDomain.domain is not given. Got: undefined', scope);
+  }
+  return new ApiCustomDomain(scope, id, {
+    domainName: options.domainName,
+    hostedZone: options.hostedZone,
+    certificate: options.certificate,
+    kind,
+  });
+}

@@ -1,0 +1,3 @@
+export * from './route-integration';
+export * from './route-options';
+export * from './serverless-api';

@@ -1,0 +1,126 @@
+import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
+import { createJwtTokenAuthorizer, stageWildcardArn } from '../../lambda/authorizers/jwt-token-authorizer';
+import type { TokenAuthorizerHandler } from '../../lambda/authorizers/jwt-token-authorizer';
+import { createJwtVerifier } from '../../lambda/shared/jwt';
+import { startTestIdp, TEST_AUDIENCE, validClaims } from '../support/jwks-server';
+import type { TestIdp } from '../support/jwks-server';
+
+const METHOD_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/items/42';
+const STAGE_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/*/*';
+
+function event(authorizationToken: string): APIGatewayTokenAuthorizerEvent {
+  return { type: 'TOKEN', authorizationToken, methodArn: METHOD_ARN };
+}
+
+function statementOf(result: APIGatewayAuthorizerResult): unknown {
+  return result.policyDocument.Statement;
+}
+
+describe('JWT TOKEN authorizer', () => {
+  let idp: TestIdp;
+  let authorize: TokenAuthorizerHandler;
+  let logs: jest.SpyInstance;
+
+  beforeAll(async () => {
+    idp = await startTestIdp();
+    const verifier = createJwtVerifier(
+      { issuer: idp.issuer, audience: [TEST_AUDIENCE], jwksUri: idp.jwksUri, requiredScopes: ['items/read', 'items/write'] },
+      { jwksRequestOptions: { ca: idp.ca } },
+    );
+    authorize = createJwtTokenAuthorizer(verifier);
+  });
+  afterAll(() => idp.close());
+  beforeEach(() => {
+    logs = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  });
+  afterEach(() => logs.mockRestore());
+
+  function loggedDecisions(): Array<Record<string, unknown>> {
+    return logs.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>);
+  }
+
+  test('GIVEN a valid token with a required scope WHEN authorized THEN the whole stage is allowed for its subject', async () => {
+    const token = idp.sign(validClaims(idp, { sub: 'alice', scope: 'profile items/read' }));
+
+    const result = await authorize(event(`Bearer ${token}`));
+
+    expect(result).toEqual({
+      principalId: 'alice',
+      policyDocument: {
+        Version: '2012-10-17',
+        Statement: [{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: STAGE_ARN }],
+      },
+      context: { sub: 'alice', scope: 'profile items/read', iss: idp.issuer },
+    });
+    expect(loggedDecisions()).toEqual([
+      expect.objectContaining({ decision: 'allow', reason: 'valid-token', sub: 'alice', methodArn: METHOD_ARN }),
+    ]);
+  });
+
+  test('GIVEN a valid token without any required scope WHEN authorized THEN an explicit Deny is returned (403)', async () => {
+    const token = idp.sign(validClaims(idp, { scope: 'profile' }));
+
+    const result = await authorize(event(`Bearer ${token}`));
+
+    expect(statementOf(result)).toEqual([{ Action: 'execute-api:Invoke', Effect: 'Deny', Resource: STAGE_ARN }]);
+    expect(result.context).toBeUndefined();
+    expect(loggedDecisions()).toEqual([expect.objectContaining({ decision: 'deny', reason: 'scope' })]);
+  });
+
+  const now = Math.floor(Date.now() / 1000);
+  test.each([
+    ['an expired token', () => `Bearer ${idp.sign(validClaims(idp, { exp: now - 60 }))}`, 'expired'],
+    ['a token not valid yet', () => `Bearer ${idp.sign(validClaims(idp, { nbf: now + 3600 }))}`, 'not-yet-valid'],
+    ['a token from another issuer', () => `Bearer ${idp.sign(validClaims(idp, { iss: 'https://evil.example.com' }))}`, 'issuer'],
+    ['a token for another audience', () => `Bearer ${idp.sign(validClaims(idp, { aud: 'other-api' }))}`, 'audience'],
+    ['a token signed with an unpublished key', () => `Bearer ${idp.sign(validClaims(idp), { key: 'other' })}`, 'signature'],
+    ['a token whose kid is unknown', () => `Bearer ${idp.sign(validClaims(idp), { kid: 'unknown-kid' })}`, 'signature'],
+    ['a malformed token', () => 'Bearer abc', 'malformed'],
+    ['an empty header', () => '', 'missing'],
+    ['a token without the Bearer scheme', () => idp.sign(validClaims(idp)), 'missing'],
+  ])('GIVEN %s WHEN authorized THEN it throws Unauthorized (401)', async (_case, header, reason) => {
+    const outcome = authorize(event(header()));
+
+    await expect(outcome).rejects.toThrow(/^Unauthorized$/);
+    expect(loggedDecisions()).toEqual([expect.objectContaining({ decision: 'unauthorized', reason })]);
+  });
+
+  test('GIVEN accepted and rejected tokens WHEN authorized THEN no token part reaches the logs', async () => {
+    const accepted = idp.sign(validClaims(idp));
+    const rejected = idp.sign(validClaims(idp, { aud: 'other-api' }));
+
+    await authorize(event(`Bearer ${accepted}`));
+    await authorize(event(`Bearer ${rejected}`)).catch(() => undefined);
+
+    const logged = logs.mock.calls.flat().join('\n');
+    expect(logs).toHaveBeenCalledTimes(2);
+    for (const part of [...accepted.split('.'), ...rejected.split('.')]) {
+      expect(logged).not.toContain(part);
+    }
+  });
+
+  test('GIVEN the JWKS cannot be fetched WHEN authorized THEN the error propagates instead of a 401', async () => {
+    const untrusting = createJwtTokenAuthorizer(
+      createJwtVerifier({ issuer: idp.issuer, audience: [TEST_AUDIENCE], jwksUri: idp.jwksUri, requiredScopes: [] }),
+    );
+
+    const outcome = untrusting(event(`Bearer ${idp.sign(validClaims(idp))}`));
+
+    await expect(outcome).rejects.toThrow();
+    await expect(outcome).rejects.not.toThrow(/^Unauthorized$/);
+    expect(loggedDecisions()).toEqual([
+      expect.objectContaining({ decision: 'error', level: 'ERROR', reason: expect.stringMatching(/jwks\.json: self-signed certificate/) }),
+    ]);
+  });
+});
+
+describe('stageWildcardArn', () => {
+  test.each([
+    [METHOD_ARN, STAGE_ARN],
+    ['arn:aws:execute-api:us-east-1:111122223333:api9/$default/POST/', 'arn:aws:execute-api:us-east-1:111122223333:api9/$default/*/*'],
+    ['arn:aws-cn:execute-api:cn-north-1:111122223333:api9/dev/GET/a/b/c', 'arn:aws-cn:execute-api:cn-north-1:111122223333:api9/dev/*/*'],
+    ['not-an-arn', 'not-an-arn'],
+  ])('GIVEN %s THEN it becomes %s', (methodArn, expected) => {
+    expect(stageWildcardArn(methodArn)).toBe(expected);
+  });
+});

@@ -1,0 +1,123 @@
+/**
+ * A loopback stand-in for API Gateway's management API (`@connections`), for handler tests that
+ * publish through the real `ApiGatewayManagementApiClient`.
+ *
+ * `POST {url}/@connections/{id}` answers 200 and records the post, 410 Gone for ids marked gone,
+ * and 500 for ids marked failing — with the `x-amzn-ErrorType` header API Gateway sends, so the SDK
+ * raises the same exception types as in AWS. Point `CALLBACK_URL` at `url`.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ConnectionsRequest {
+  readonly method: 'POST' | 'GET' | 'DELETE';
+  readonly connectionId: string;
+}
+
+/**
+ * Parses `/[stage/]@connections/{id}` (the SDK appends `/@connections/{id}` to the endpoint's
+ * path, so the stage of `CALLBACK_URL` comes first). Undefined for any other request.
+ */
+export function parseConnectionsRequest(method: string | undefined, url: string | undefined): ConnectionsRequest | undefined {
+  const match = /^(?:\/[^/]+)?\/@connections\/([^/?]+)\/?(?:\?.*)?$/.exec(url ?? '');
+  if (!match || (method !== 'POST' && method !== 'GET' && method !== 'DELETE')) {
+    return undefined;
+  }
+  return { method, connectionId: decodeURIComponent(match[1]) };
+}
+
+/** Writes an API Gateway-style error: status, `x-amzn-ErrorType` and `{ "message": ... }`. */
+export function sendApiError(res: ServerResponse, status: number, errorType: string, message: string): void {
+  res
+    .writeHead(status, { 'content-type': 'application/json', 'x-amzn-errortype': errorType })
+    .end(JSON.stringify({ message }));
+}
+
+/** Reads a request body up to `limit` bytes; undefined when it is longer. */
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      return undefined;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+export interface ConnectionsPost {
+  readonly connectionId: string;
+  readonly body: string;
+}
+
+export interface FakeConnectionsEndpoint {
+  /** `http://127.0.0.1:<port>/<stage>`: the value for `CALLBACK_URL`. */
+  readonly url: string;
+  /** Posts answered 200, in arrival order. */
+  readonly posts: ConnectionsPost[];
+  /** Every POST received, including retries and errors, by connection id. */
+  attempts(connectionId: string): number;
+  /** Answer 410 Gone for these ids from now on. */
+  markGone(...connectionIds: string[]): void;
+  /** Answer 500 for these ids from now on. */
+  markFailing(...connectionIds: string[]): void;
+  /** Forget posts, attempts and marks. */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+export async function startConnectionsEndpoint(stage = 'test'): Promise<FakeConnectionsEndpoint> {
+  const posts: ConnectionsPost[] = [];
+  const attempts = new Map<string, number>();
+  const gone = new Set<string>();
+  const failing = new Set<string>();
+
+  const server = createServer((req, res) => {
+    void (async () => {
+      const request = parseConnectionsRequest(req.method, req.url);
+      if (!request || request.method !== 'POST') {
+        sendApiError(res, 404, 'NotFoundException', 'Not found');
+        return;
+      }
+      const { connectionId } = request;
+      attempts.set(connectionId, (attempts.get(connectionId) ?? 0) + 1);
+      const body = await readBody(req, 128 * 1024);
+      if (body === undefined) {
+        sendApiError(res, 413, 'PayloadTooLargeException', 'Message too long');
+      } else if (gone.has(connectionId)) {
+        sendApiError(res, 410, 'GoneException', 'Gone');
+      } else if (failing.has(connectionId)) {
+        sendApiError(res, 500, 'InternalServerErrorException', 'Internal server error');
+      } else {
+        posts.push({ connectionId, body: body.toString('utf8') });
+        res.writeHead(200).end();
+      }
+    })();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/${stage}`,
+    posts,
+    attempts: (connectionId) => attempts.get(connectionId) ?? 0,
+    markGone: (...ids) => ids.forEach((id) => gone.add(id)),
+    markFailing: (...ids) => ids.forEach((id) => failing.add(id)),
+    reset: () => {
+      posts.length = 0;
+      attempts.clear();
+      gone.clear();
+      failing.clear();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
