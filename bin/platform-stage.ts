@@ -17,6 +17,8 @@ export class PlatformStage extends Stage {
     super(scope, id, props);
     const { config, platform } = props;
     const shared = new SharedStack(this, 'Shared', { config });
-    new ItemsApiStack(this, 'ItemsApi', { config, alarmTopic: shared.alarmTopic, identity: platform.identity, zone: platform.zone });
+    const items = new ItemsApiStack(this, 'ItemsApi', { config, alarmTopic: shared.alarmTopic, identity: platform.identity, zone: platform.zone });
+    // API stages log through the account-level role the shared stack sets: deploy it first.
+    items.addDependency(shared);
   }
 }

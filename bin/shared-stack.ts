@@ -2,7 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { AlarmTopic, LogEncryptionKey, StageProfile } from '../lib';
+import { AlarmTopic, ApiGatewayCloudWatchRole, LogEncryptionKey, StageProfile } from '../lib';
 import type { PlatformStageConfig } from './stage-config';
 
 /** Props of {@link SharedStack}. */
@@ -10,12 +10,16 @@ export interface SharedStackProps extends StackProps {
   readonly config: PlatformStageConfig;
 }
 
-/** What every API stack of one stage shares: the alarm topic (stages with notifications). */
+/**
+ * What every API stack of one stage shares: the account-level API Gateway CloudWatch role, placed
+ * explicitly, and the alarm topic (stages with notifications).
+ */
 export class SharedStack extends Stack {
   public readonly alarmTopic?: ITopic;
 
   constructor(scope: Construct, id: string, props: SharedStackProps) {
     super(scope, id, props);
+    if (props.config.manageApiGatewayAccount) new ApiGatewayCloudWatchRole(this, 'ApiGatewayAccount');
     if (props.config.alarmNotifications) {
       this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', { displayName: `API alarms (${props.config.name})` }).topic;
     }

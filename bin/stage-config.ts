@@ -10,6 +10,12 @@ export interface PlatformStageConfig {
     readonly items: string;
     readonly chat: string;
   };
+  /**
+   * Place the account-level API Gateway CloudWatch role (one per account and Region) in this
+   * stage's shared stack. In the reference layout each stage is its own account; turn it off
+   * where the platform already owns that setting.
+   */
+  readonly manageApiGatewayAccount: boolean;
   /** Notify on-call through an SNS topic. */
   readonly alarmNotifications: boolean;
   /** How long the JWT authorizer's decisions are cached. */
@@ -28,7 +34,7 @@ export interface PlatformIdentity {
   readonly audience: string[];
 }
 
-/** Settings shared by every stage; override with `-c key=value` (context) at synth time. */
+/** Settings of the demo platform: the zone, the identity provider and each stage. */
 export interface PlatformConfig {
   readonly zone: PlatformZone;
   readonly identity: PlatformIdentity;
@@ -39,15 +45,17 @@ export const PLATFORM: PlatformConfig = {
   zone: { hostedZoneId: 'Z0EXAMPLE00000000001', zoneName: 'example.com' },
   identity: { issuer: 'https://id.example.com/', audience: ['items-api'] },
   stages: [
-    { name: 'dev', alarmNotifications: false, authorizerCacheTtl: Duration.minutes(1) },
+    { name: 'dev', manageApiGatewayAccount: true, alarmNotifications: false, authorizerCacheTtl: Duration.minutes(1) },
     {
       name: 'test',
+      manageApiGatewayAccount: true,
       domain: { items: 'items.test.example.com', chat: 'chat.test.example.com' },
       alarmNotifications: false,
       authorizerCacheTtl: Duration.minutes(5),
     },
     {
       name: 'prod',
+      manageApiGatewayAccount: true,
       domain: { items: 'items.example.com', chat: 'chat.example.com' },
       alarmNotifications: true,
       authorizerCacheTtl: Duration.minutes(5),

@@ -3,6 +3,7 @@ import { CfnAccount } from 'aws-cdk-lib/aws-apigateway';
 import { ManagedPolicy, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { acknowledgeRule } from './acknowledgments';
 
 /** Props of {@link ApiGatewayCloudWatchRole}. */
 export interface ApiGatewayCloudWatchRoleProps {
@@ -44,6 +45,16 @@ export class ApiGatewayCloudWatchRole extends Construct {
         description: 'Lets API Gateway write execution and access logs to CloudWatch Logs',
         managedPolicies: [ManagedPolicy.fromAwsManagedPolicyName('service-role/AmazonAPIGatewayPushToCloudWatchLogs')],
       });
+    if (!props.role) {
+      acknowledgeRule(
+        this.role,
+        'AwsSolutions',
+        'IAM4',
+        'AmazonAPIGatewayPushToCloudWatchLogs is the AWS-maintained policy API Gateway documents for this account-level role; ' +
+          'it grants only CloudWatch Logs actions, which API Gateway needs on log groups it names at run time.',
+        'Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
+      );
+    }
     this.account = new CfnAccount(this, 'Account', { cloudWatchRoleArn: this.role.roleArn });
     this.account.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.RETAIN);
   }

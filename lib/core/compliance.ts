@@ -1,6 +1,8 @@
-import { Validations } from 'aws-cdk-lib';
+import { Aspects, Stage, Validations } from 'aws-cdk-lib';
 import type { IPolicyValidationPlugin } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
+import type * as CdkNag from 'cdk-nag';
+import type * as CfnGuard from '@cdklabs/cdk-validator-cfnguard';
 
 /** Which checks {@link applyCompliance} attaches. */
 export interface ComplianceOptions {
@@ -30,12 +32,15 @@ export const COMPLIANCE_PACKS = ['AwsSolutions', 'Serverless', 'NIST.800.53.R5',
  * packs, each writing its acknowledgments into the template metadata, and AWS Control Tower's
  * proactive controls (cfn-guard) to an App or Stage. Any unacknowledged finding fails synthesis.
  *
+ * Call it after the app's Stages exist: each Stage found below `scope` gets the aspect that writes
+ * acknowledgments into its templates.
+ *
  * cdk-nag and @cdklabs/cdk-validator-cfnguard are optional peer dependencies: they are loaded
  * here, on first use, so an app that never calls this does not need them installed.
  */
 export function applyCompliance(scope: IConstruct, options: ComplianceOptions = {}): void {
   /* eslint-disable @typescript-eslint/no-require-imports */
-  const nag = require('cdk-nag') as typeof import('cdk-nag');
+  const nag = require('cdk-nag') as typeof CdkNag;
   const packOptions = { verbose: options.verbose ?? false, writeSuppressionsToCloudFormation: true };
   const plugins: IPolicyValidationPlugin[] = [
     new nag.AwsSolutionsChecks(scope, packOptions),
@@ -45,9 +50,14 @@ export function applyCompliance(scope: IConstruct, options: ComplianceOptions = 
     new nag.PCIDSS321Checks(scope, packOptions),
   ];
   if (options.controlTower ?? true) {
-    const guard = require('@cdklabs/cdk-validator-cfnguard') as typeof import('@cdklabs/cdk-validator-cfnguard');
+    const guard = require('@cdklabs/cdk-validator-cfnguard') as typeof CfnGuard;
     plugins.push(new guard.CfnGuardValidator({ disabledRules: options.disabledControlTowerRules }));
   }
   /* eslint-enable @typescript-eslint/no-require-imports */
   Validations.of(scope).addPlugins(...plugins);
+  // Aspects do not cross into nested Stages: give each Stage below the scope its own writer, so
+  // every template carries its acknowledgments in Metadata.cdk_nag.
+  for (const child of scope.node.findAll()) {
+    if (child !== scope && Stage.isStage(child)) Aspects.of(child).add(new nag.WriteNagSuppressionsToCloudFormationAspect());
+  }
 }

@@ -137,6 +137,21 @@ export function validateBasePath(scope: IConstruct, prop: string, basePath: stri
   }
 }
 
+/** Identity sources of a request authorizer: at least one, each in the syntax of the API kind. */
+export function validateIdentitySources(scope: IConstruct, prop: string, sources: string[], syntax: RegExp): void {
+  if (sources.length === 0) {
+    throw new ApiPatternsError('IdentitySourcesInvalid', `${prop}.auth.identitySources must list at least one source. Got: []`, scope);
+  }
+  for (const source of sources) {
+    if (isUnresolved(source) || syntax.test(source)) continue;
+    throw new ApiPatternsError(
+      'IdentitySourcesInvalid',
+      `${prop}.auth.identitySources entries must match ${syntax} for this API kind (REST: 'method.request.header.Name'; HTTP: '$request.header.Name'). Got: ${describeValue(source)}`,
+      scope,
+    );
+  }
+}
+
 /** A whole number in an inclusive range. */
 export function validateIntegerRange(
   scope: IConstruct,

@@ -3,8 +3,8 @@ import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer, HttpJwtAuthorizer, HttpLambdaAuthorizer, HttpLambdaResponseType, HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration, HttpUrlIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Duration } from 'aws-cdk-lib';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
+import { acknowledgeGuardRule, acknowledgeRule } from '../core/acknowledgments';
 import { accessLogFormat } from '../core/access-log-format';
 import { ApiAuthType } from '../core/api-auth';
 import type { ApiAuth } from '../core/api-auth';
@@ -13,9 +13,20 @@ import { ApiMetrics } from '../core/api-metrics';
 import type { ApiCustomDomain } from '../core/custom-domain';
 import { ApiPatternsError, describeValue } from '../core/errors';
 import { API_GATEWAY_LIMITS } from '../core/limits';
-import { validateIntegerRange } from '../core/validation';
+import { validateIdentitySources, validateIntegerRange } from '../core/validation';
 import type { ApiBackend, ApiBackendProps, ResolvedRoute } from './api-backend';
 import { RouteIntegrationType } from './route-integration';
+
+/** Identity sources of HTTP API request authorizers. */
+const HTTP_IDENTITY_SOURCE = /^\$(request\.(header|querystring)|context|stageVariables)\.[A-Za-z0-9._-]+$/;
+
+/** The largest integration timeout aws-cdk-lib's HTTP integrations accept; API Gateway allows 30 s. */
+const CDK_HTTP_TIMEOUT_MAX_MS = 29_000;
+
+/** The timeout to hand to aws-cdk-lib: longer ones are written by addRoute() itself. */
+function cdkTimeout(timeout: Duration | undefined): Duration | undefined {
+  return timeout && timeout.toMilliseconds() > CDK_HTTP_TIMEOUT_MAX_MS ? undefined : timeout;
+}
 
 /** The HTTP API (v2) flavour of ServerlessApi. */
 export class HttpBackend implements ApiBackend {
@@ -25,7 +36,7 @@ export class HttpBackend implements ApiBackend {
   public readonly metrics: ApiMetrics;
 
   private readonly authorizers = new Map<ApiAuth, apigwv2.IHttpRouteAuthorizer>();
-  private readonly integrations = new Map<IFunction | string, apigwv2.HttpRouteIntegration>();
+  private readonly integrations = new Map<string, apigwv2.HttpRouteIntegration>();
 
   constructor(
     private readonly scope: Construct,
@@ -69,18 +80,31 @@ export class HttpBackend implements ApiBackend {
 
   public addRoute(r: ResolvedRoute): void {
     const { route } = r;
-    this.api.addRoutes({
+    const [created] = this.api.addRoutes({
       path: route.path,
       methods: [route.method as apigwv2.HttpMethod],
       integration: this.integrationFor(r),
       authorizer: r.auth ? this.authorizerFor(r.prop, r.auth) : new apigwv2.HttpNoneAuthorizer(),
       authorizationScopes: r.auth && r.auth.scopes.length > 0 ? r.auth.scopes : undefined,
     });
+    const timeout = r.options.timeout;
+    if (timeout && timeout.toMilliseconds() > CDK_HTTP_TIMEOUT_MAX_MS) {
+      // HTTP APIs allow up to 30 s, while aws-cdk-lib's integration checks stop at 29 s: set the property itself.
+      // The integration is created under the first route that uses it; later routes reuse it, timeout included.
+      const integration = created.node.findAll().find((c): c is apigwv2.CfnIntegration => c instanceof apigwv2.CfnIntegration);
+      integration?.addPropertyOverride('TimeoutInMillis', timeout.toMilliseconds());
+    }
+    if (!r.auth) {
+      const reason = `Route ${route.key} is explicitly marked public (public: true) by the API owner, e.g. a health check; every other route has an authorizer.`;
+      acknowledgeGuardRule(created, 'api_gw_v2_authorization_type_configured_check', reason);
+      acknowledgeRule(created, 'AwsSolutions', 'APIG4', reason);
+    }
   }
 
   private integrationFor(r: ResolvedRoute): apigwv2.HttpRouteIntegration {
     const { options } = r;
-    const key = r.fn ?? `${options.integration.config.url} ${r.route.method} ${options.timeout?.toMilliseconds() ?? ''}`;
+    // Routes share an integration when they share its backend and its timeout.
+    const key = `${r.fn?.node.addr ?? options.integration.config.url} ${r.fn ? '' : r.route.method} ${options.timeout?.toMilliseconds() ?? ''}`;
     const existing = this.integrations.get(key);
     if (existing) return existing;
     let integration: apigwv2.HttpRouteIntegration;
@@ -89,12 +113,12 @@ export class HttpBackend implements ApiBackend {
       const method = cfg.httpProxy?.method ?? r.route.method;
       integration = new HttpUrlIntegration(`Integration${this.integrations.size + 1}`, cfg.url!, {
         method: method as apigwv2.HttpMethod,
-        timeout: options.timeout,
+        timeout: cdkTimeout(options.timeout),
       });
     } else {
       // One integration and one invoke permission per function, however many routes it serves.
       integration = new HttpLambdaIntegration(`Integration${this.integrations.size + 1}`, r.fn!, {
-        timeout: options.timeout,
+        timeout: cdkTimeout(options.timeout),
         scopePermissionToRoute: false,
       });
     }
@@ -105,6 +129,14 @@ export class HttpBackend implements ApiBackend {
   private authorizerFor(prop: string, auth: ApiAuth): apigwv2.IHttpRouteAuthorizer {
     const existing = this.authorizers.get(auth);
     if (existing) return existing;
+    const custom = [...this.authorizers.values()].filter((a) => !(a instanceof HttpIamAuthorizer)).length;
+    if (auth.type !== ApiAuthType.IAM && custom >= API_GATEWAY_LIMITS.authorizersPerApi) {
+      throw new ApiPatternsError(
+        'TooManyAuthorizers',
+        `${prop} needs authorizer number ${custom + 1}, but an API allows ${API_GATEWAY_LIMITS.authorizersPerApi}: reuse ApiAuth objects across routes. Got: ${auth.type}`,
+        this.scope,
+      );
+    }
     const id = `Authorizer${this.authorizers.size + 1}`;
     const ttl = auth.options.resultsCacheTtl ?? Duration.minutes(5);
     validateIntegerRange(this.scope, 'AuthorizerCacheTtlOutOfRange', `${prop}.auth.resultsCacheTtl (seconds)`, ttl.toSeconds({ integral: false }), 0, API_GATEWAY_LIMITS.authorizerCacheTtlMaxSeconds);
@@ -134,6 +166,7 @@ export class HttpBackend implements ApiBackend {
         });
         break;
       case ApiAuthType.LAMBDA_REQUEST:
+        validateIdentitySources(this.scope, prop, auth.options.identitySources!, HTTP_IDENTITY_SOURCE);
         authorizer = new HttpLambdaAuthorizer(id, auth.options.handler!, {
           responseTypes: [HttpLambdaResponseType.IAM],
           identitySource: auth.options.identitySources,

@@ -13,7 +13,7 @@ import type { ApiCustomDomain } from '../core/custom-domain';
 import { ApiPatternsError } from '../core/errors';
 import { handlerCode } from '../core/handler-asset';
 import { API_GATEWAY_LIMITS } from '../core/limits';
-import { validateIntegerRange } from '../core/validation';
+import { validateIdentitySources, validateIntegerRange } from '../core/validation';
 import { jwtAuthorizerEnvironment } from './api-backend';
 import type { ApiBackend, ApiBackendProps, ResolvedRoute } from './api-backend';
 import { RouteIntegrationType } from './route-integration';
@@ -26,6 +26,9 @@ export interface RestBackendProps extends ApiBackendProps {
   readonly resourcePolicy?: PolicyDocument;
   readonly clientCertificate: boolean;
 }
+
+/** Identity sources of REST request authorizers. */
+const REST_IDENTITY_SOURCE = /^(method\.request\.(header|querystring)|context|stageVariables)\.[A-Za-z0-9._-]+$/;
 
 /** Why a compliance rule does not apply to a REST stage without the matching prop. */
 const STAGE_REASONS = {
@@ -208,6 +211,7 @@ export class RestBackend implements ApiBackend {
           resultsCacheTtl: ttl,
         });
       case ApiAuthType.LAMBDA_REQUEST:
+        validateIdentitySources(this.scope, prop, auth.options.identitySources!, REST_IDENTITY_SOURCE);
         return new apigw.RequestAuthorizer(this.scope, id, {
           handler: auth.options.handler!,
           identitySources: auth.options.identitySources!,
@@ -236,6 +240,7 @@ export class RestBackend implements ApiBackend {
           requestTemplates: { 'application/json': JSON.stringify({ statusCode: Number(statusCode) }) },
           integrationResponses: [{ statusCode, responseTemplates: { 'application/json': body }, responseParameters: this.staticCorsHeaders() }],
           timeout,
+          cacheKeyParameters: cacheKeys,
         });
       }
       case RouteIntegrationType.HTTP_PROXY: {
@@ -289,7 +294,7 @@ export class RestBackend implements ApiBackend {
   private cacheSetting(path: string, method: string, ttl: Duration): apigw.CfnStage.MethodSettingProperty {
     const profile = this.props.profile;
     return {
-      resourcePath: path.replace(/\//g, '~1'),
+      resourcePath: path === '/' ? '/' : `/${path.replace(/\//g, '~1')}`,
       httpMethod: method === 'ANY' ? '*' : method,
       cachingEnabled: ttl.toSeconds() > 0,
       cacheTtlInSeconds: ttl.toSeconds(),

@@ -26,7 +26,7 @@ export interface EntryIntegrationOptions {
   readonly environment?: Record<string, string>;
   /**
    * Description of the function.
-   * @default - the entry path
+   * @default - '<construct path> route handler <entry>'
    */
   readonly description?: string;
 }

@@ -381,7 +381,8 @@ export class ServerlessApi extends Construct {
     if (existing) return existing;
     const name = entry.replace(/^.*[\\/]/, '').replace(/\.[cm]?[jt]s$/, '').replace(/[^A-Za-z0-9]/g, '');
     let fnId = `${name.charAt(0).toUpperCase()}${name.slice(1)}Function`;
-    for (let i = 2; this.node.tryFindChild(fnId); i++) fnId = `${name}Function${i}`;
+    const base = fnId.replace(/Function$/, '');
+    for (let i = 2; this.node.tryFindChild(fnId); i++) fnId = `${base}Function${i}`;
     const fn = this.createFunction(
       fnId,
       { entry, handler: config.entryOptions?.handler },

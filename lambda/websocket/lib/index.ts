@@ -14,6 +14,7 @@
  * It gets the same logging, metrics, tracing and error answers as the built-in routes. Grant the
  * function the table actions of the repository methods it calls (see `connection-repository.ts`).
  */
+export * from './clients';
 export * from './connection-repository';
 export * from './env';
 export * from './events';

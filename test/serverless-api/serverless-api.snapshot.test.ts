@@ -1,0 +1,19 @@
+import { ApiProtocol } from '../../lib';
+import { newStack, templateOf } from '../support/stacks';
+import { fullApi, minimalApi } from './fixtures';
+
+// Snapshots pin the whole template of a few representative configurations; the serializer in
+// test/support strips asset hashes so handler changes do not churn them.
+describe.each([ApiProtocol.REST, ApiProtocol.HTTP])('ServerlessApi %s template', (protocol) => {
+  test('minimal', () => {
+    const { stack } = newStack();
+    minimalApi(stack, protocol);
+    expect(templateOf(stack).toJSON()).toMatchSnapshot();
+  });
+
+  test('full', () => {
+    const { stack } = newStack();
+    fullApi(stack, protocol);
+    expect(templateOf(stack).toJSON()).toMatchSnapshot();
+  });
+});
