@@ -1,6 +1,7 @@
 import { Stage } from 'aws-cdk-lib';
 import type { StageProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { ChatApiStack } from './chat-api-stack';
 import { ItemsApiStack } from './items-api-stack';
 import { SharedStack } from './shared-stack';
 import type { PlatformConfig, PlatformStageConfig } from './stage-config';
@@ -20,5 +21,7 @@ export class PlatformStage extends Stage {
     const items = new ItemsApiStack(this, 'ItemsApi', { config, alarmTopic: shared.alarmTopic, identity: platform.identity, zone: platform.zone });
     // API stages log through the account-level role the shared stack sets: deploy it first.
     items.addDependency(shared);
+    const chat = new ChatApiStack(this, 'ChatApi', { config, alarmTopic: shared.alarmTopic, identity: platform.identity, zone: platform.zone });
+    chat.addDependency(shared);
   }
 }

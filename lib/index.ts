@@ -1,2 +1,3 @@
 export * from './core';
 export * from './serverless-api';
+export * from './realtime-websocket-api';

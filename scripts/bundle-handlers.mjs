@@ -1,25 +1,17 @@
 // Bundles every handler in HANDLER_ENTRIES with esbuild into dist/assets/<name>/index.mjs, so the
 // published package carries ready-to-deploy code: users need neither esbuild nor Docker for them.
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { HANDLER_ENTRIES } from './handler-entries.mjs';
 
-const outRoot = join(process.cwd(), 'dist', 'assets');
-const only = process.argv.slice(2);
-
-for (const [name, entry] of Object.entries(HANDLER_ENTRIES)) {
-  if (only.length > 0 && !only.includes(name)) continue;
-  if (!existsSync(entry)) {
-    console.warn(`bundle-handlers: skipping ${name}, ${entry} does not exist yet`);
-    continue;
-  }
-  const outdir = join(outRoot, name);
-  rmSync(outdir, { recursive: true, force: true });
-  mkdirSync(outdir, { recursive: true });
+/** The esbuild settings of every shipped handler (the same as RouteIntegration.entry uses). */
+export async function bundleHandler(entry, outfile) {
+  mkdirSync(dirname(outfile), { recursive: true });
   await build({
     entryPoints: [entry],
-    outfile: join(outdir, 'index.mjs'),
+    outfile,
     bundle: true,
     platform: 'node',
     target: 'node24',
@@ -35,3 +27,17 @@ for (const [name, entry] of Object.entries(HANDLER_ENTRIES)) {
     logLevel: 'warning',
   });
 }
+
+async function main() {
+  const outRoot = join(process.cwd(), 'dist', 'assets');
+  const only = process.argv.slice(2);
+  for (const [name, entry] of Object.entries(HANDLER_ENTRIES)) {
+    if (only.length > 0 && !only.includes(name)) continue;
+    if (!existsSync(entry)) throw new Error(`bundle-handlers: ${entry} (handler ${name}) does not exist`);
+    const outdir = join(outRoot, name);
+    rmSync(outdir, { recursive: true, force: true });
+    await bundleHandler(entry, join(outdir, 'index.mjs'));
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

@@ -31,7 +31,7 @@ export const handler = defineRoute(async (event) => {
     channel,
     message,
     repository: connectionRepository(),
-    managementApi: managementApiClient(),
+    managementApi: await managementApiClient(),
     concurrency: fanoutConcurrency(),
   });
   metrics.addMetric('MessagesPublished', MetricUnit.Count, 1);

@@ -1,4 +1,4 @@
-import { Validations } from 'aws-cdk-lib';
+import { Aspects, Stack, Validations } from 'aws-cdk-lib';
 import type { IAspect } from 'aws-cdk-lib';
 import { CfnPermission } from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
@@ -94,4 +94,46 @@ export function acknowledgeFunctionFindings(fn: IConstruct, role: IConstruct, co
   if (!context.reserved) acknowledgeRuleInPacks(fn, ['NIST.800.53.R5', 'HIPAA.Security'], 'LambdaConcurrency', REASONS.noReservedConcurrency);
   acknowledgeRuleInPacks(role, ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'], 'IAMNoInlinePolicy', REASONS.inlinePolicy);
   if (context.wildcardActions) acknowledgeRule(role, 'AwsSolutions', 'IAM5', REASONS.serviceWildcard, 'Resource::*');
+}
+
+/**
+ * The text cdk-nag shows for a resolved CloudFormation value in a finding such as
+ * `AwsSolutions-IAM5[Resource::<Table.Arn>/index/x]`: references become `<LogicalId>` or
+ * `<LogicalId.Attribute>`, joins are joined, `${...}` becomes `<...>`.
+ */
+export function nagReferenceText(value: unknown): string {
+  if (value === undefined) return '';
+  if (typeof value === 'string') return value.replace(/\$\{/g, '<').replace(/\}/g, '>');
+  if (value !== null && typeof value === 'object') {
+    const node = value as Record<string, unknown>;
+    if (Array.isArray(node['Fn::Join'])) {
+      const [delimiter, items] = node['Fn::Join'] as [string, unknown[]];
+      return items.map(nagReferenceText).join(delimiter);
+    }
+    if ('Fn::Sub' in node) return nagReferenceText(node['Fn::Sub']);
+    if (Array.isArray(node['Fn::GetAtt'])) {
+      const [resource, attribute] = node['Fn::GetAtt'] as [unknown, unknown];
+      return `<${nagReferenceText(resource)}.${nagReferenceText(attribute)}>`;
+    }
+    if ('Fn::ImportValue' in node) return nagReferenceText(node['Fn::ImportValue']);
+    if ('Ref' in node) return `<${nagReferenceText(node.Ref)}>`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * Acknowledges AwsSolutions-IAM5 for one wildcard resource ARN granted to `scope` (a role or the
+ * construct that holds it). The finding names the ARN as synthesized, which is only known once
+ * tokens resolve, so an Aspect computes it at synthesis.
+ */
+export function acknowledgeWildcardResource(scope: IConstruct, resourceArn: string, reason: string): void {
+  let done = false;
+  Aspects.of(scope).add({
+    visit(node: IConstruct): void {
+      if (done || node !== scope) return;
+      done = true;
+      const finding = `Resource::${nagReferenceText(Stack.of(scope).resolve(resourceArn))}`;
+      acknowledgeRule(scope, 'AwsSolutions', 'IAM5', reason, finding);
+    },
+  });
 }

@@ -9,6 +9,11 @@ import { ApiKind } from './api-kind';
 import type { ApiMetrics } from './api-metrics';
 import type { StageProfile } from './stage-profile';
 
+/** A 0..1 rate as a readable percentage: 0.07 -> "7%". */
+function percent(rate: number): string {
+  return `${+(rate * 100).toFixed(2)}%`;
+}
+
 /** One alarm to create: what it watches and when it fires. */
 interface AlarmSpec {
   readonly id: string;
@@ -75,7 +80,7 @@ export class ApiAlarms extends Construct {
         threshold: t.serverErrorRate,
         comparison: ComparisonOperator.GREATER_THAN_THRESHOLD,
         periods: 3,
-        description: `${apiLabel}: more than ${t.serverErrorRate * 100}% of ${metrics.kind === ApiKind.WEBSOCKET ? 'messages failed in execution' : 'requests answered 5xx'} for 3 minutes`,
+        description: `${apiLabel}: more than ${percent(t.serverErrorRate)} of ${metrics.kind === ApiKind.WEBSOCKET ? 'messages failed in execution' : 'requests answered 5xx'} for 3 minutes`,
       },
       {
         id: 'ClientErrors',
@@ -83,7 +88,7 @@ export class ApiAlarms extends Construct {
         threshold: t.clientErrorRate,
         comparison: ComparisonOperator.GREATER_THAN_THRESHOLD,
         periods: 5,
-        description: `${apiLabel}: more than ${t.clientErrorRate * 100}% of ${metrics.kind === ApiKind.WEBSOCKET ? 'messages were client errors' : 'requests answered 4xx'} for 5 minutes`,
+        description: `${apiLabel}: more than ${percent(t.clientErrorRate)} of ${metrics.kind === ApiKind.WEBSOCKET ? 'messages were client errors' : 'requests answered 4xx'} for 5 minutes`,
       },
       metrics.kind === ApiKind.WEBSOCKET
         ? {

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Token } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { ApiPatternsError, describeValue } from './errors';
 
@@ -46,7 +46,7 @@ export interface ResolvedCors {
 export const DEFAULT_CORS_HEADERS = ['Content-Type', 'Authorization', 'X-Api-Key', 'X-Amz-Date', 'X-Amz-Security-Token'];
 export const ALL_CORS_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'];
 
-const ORIGIN = /^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/;
+const ORIGIN = /^https?:\/\/[a-z0-9.-]+(:(6553[0-5]|655[0-2]\d|65[0-4]\d{2}|6[0-4]\d{3}|[1-5]\d{4}|[1-9]\d{0,3}))?$/;
 
 /** Checks CORS options (no wildcard with credentials, well-formed origins) and fills defaults. */
 export function resolveCors(scope: IConstruct, prop: string, cors: CorsOptions): ResolvedCors {
@@ -65,7 +65,7 @@ export function resolveCors(scope: IConstruct, prop: string, cors: CorsOptions):
     throw new ApiPatternsError('CorsOriginInvalid', `${prop}.allowOrigins must be either ['*'] or a list of origins. Got: ${describeValue(cors.allowOrigins)}`, scope);
   }
   for (const origin of cors.allowOrigins) {
-    if (origin !== '*' && !ORIGIN.test(origin)) {
+    if (origin !== '*' && !Token.isUnresolved(origin) && !ORIGIN.test(origin)) {
       throw new ApiPatternsError(
         'CorsOriginInvalid',
         `${prop}.allowOrigins entries must be 'scheme://host[:port]' in lowercase with no path. Got: ${describeValue(origin)}`,

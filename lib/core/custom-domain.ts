@@ -119,7 +119,7 @@ export class ApiCustomDomain extends Construct {
 
   /** Maps a REST API stage under `basePath` (one path segment), or at the root. */
   public mapRestStage(id: string, restApi: apigw.IRestApi, stage: apigw.Stage, basePath?: string): apigw.BasePathMapping {
-    this.claimBasePath(ApiKind.REST, basePath);
+    if (basePath !== undefined) validateBasePath(this, 'customDomain.basePath', basePath);
     if (basePath !== undefined && basePath.includes('/')) {
       throw new ApiPatternsError(
         'BasePathInvalid',
@@ -127,6 +127,7 @@ export class ApiCustomDomain extends Construct {
         this,
       );
     }
+    this.claimBasePath(ApiKind.REST, basePath);
     return new apigw.BasePathMapping(this, id, { domainName: this.restDomain!, restApi, stage, basePath });
   }
 
@@ -196,7 +197,7 @@ export function resolveCustomDomain(scope: Construct, id: string, options: Custo
     if (options.domainName || options.certificate || options.hostedZone) {
       throw new ApiPatternsError(
         'CustomDomainAmbiguous',
-        `customDomain takes either domain (to share one) or domainName/hostedZone/certificate (to create one), not both. Got: domain and ${describeValue(options.domainName)}`,
+        `customDomain takes either domain (to share one) or domainName/hostedZone/certificate (to create one), not both. Got: domain and ${(['domainName', 'hostedZone', 'certificate'] as const).filter((k) => options[k] !== undefined).map((k) => (k === 'domainName' ? describeValue(options.domainName) : k)).join(', ')}`,
         scope,
       );
     }

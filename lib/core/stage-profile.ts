@@ -5,7 +5,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IConstruct } from 'constructs';
 import { ApiPatternsError } from './errors';
-import { validateCacheClusterSize, validateCacheTtl, validateStageName, validateThrottle } from './validation';
+import { isUnresolved, validateCacheClusterSize, validateCacheTtl, validateStageName, validateThrottle } from './validation';
 
 /** Throttling of a stage: steady rate and burst. */
 export interface ThrottleProfile {
@@ -204,7 +204,11 @@ export class StageProfile {
   public readonly alarmThresholds: ResolvedAlarmThresholds;
   public readonly alarmTopic?: ITopic;
 
+  /** The props as given (preset merged with overrides), before defaults; `with()` starts from these. */
+  private readonly givenProps: StageProfileProps;
+
   private constructor(props: StageProfileProps) {
+    this.givenProps = props;
     this.stageName = props.stageName;
     this.production = props.production ?? false;
     this.throttle = props.throttle ?? { rateLimit: 100, burstLimit: 200 };
@@ -231,7 +235,7 @@ export class StageProfile {
 
   /** A copy of this profile with some fields replaced. */
   public with(overrides: StageProfileOverrides): StageProfile {
-    return new StageProfile({ ...this.toProps(), ...overrides });
+    return new StageProfile({ ...this.givenProps, ...overrides });
   }
 
   /**
@@ -254,31 +258,15 @@ export class StageProfile {
     }
     const t = this.alarmThresholds;
     for (const [name, value] of [['serverErrorRate', t.serverErrorRate], ['clientErrorRate', t.clientErrorRate]] as const) {
-      if (!(value >= 0 && value <= 1)) {
+      if (!isUnresolved(value) && !(value >= 0 && value <= 1)) {
         throw new ApiPatternsError('AlarmThresholdInvalid', `${prop}.alarmThresholds.${name} must be a rate from 0 to 1. Got: ${value}`, scope);
       }
     }
     for (const [name, value] of [['functionErrors', t.functionErrors], ['functionThrottles', t.functionThrottles]] as const) {
-      if (!(Number.isInteger(value) && value >= 1)) {
+      if (!isUnresolved(value) && !(Number.isInteger(value) && value >= 1)) {
         throw new ApiPatternsError('AlarmThresholdInvalid', `${prop}.alarmThresholds.${name} must be a whole number, 1 or more. Got: ${value}`, scope);
       }
     }
   }
 
-  private toProps(): StageProfileProps {
-    return {
-      stageName: this.stageName,
-      production: this.production,
-      throttle: this.throttle,
-      executionLogLevel: this.executionLogLevel,
-      dataTrace: this.dataTrace,
-      tracing: this.tracing,
-      caching: this.caching,
-      logRetention: this.logRetention,
-      logEncryptionKey: this.logEncryptionKey,
-      removalPolicy: this.removalPolicy,
-      alarmThresholds: this.alarmThresholds,
-      alarmTopic: this.alarmTopic,
-    };
-  }
 }

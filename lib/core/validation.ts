@@ -53,7 +53,7 @@ export function validateThrottle(
 
 /** Cache TTL: whole seconds from 0 to 3600 (0 turns caching off for that method). */
 export function validateCacheTtl(scope: IConstruct, prop: string, ttl: Duration): void {
-  if (isUnresolved(ttl.toSeconds({ integral: false }))) return;
+  if (ttl.isUnresolved()) return;
   const seconds = ttl.toSeconds({ integral: false });
   if (!Number.isInteger(seconds) || seconds < L.cacheTtlMinSeconds || seconds > L.cacheTtlMaxSeconds) {
     throw new ApiPatternsError(
@@ -90,8 +90,8 @@ export function maxIntegrationTimeout(kind: ApiKind): Duration {
 
 /** Integration timeout: 50 ms up to 29 s (REST, WebSocket) or 30 s (HTTP). */
 export function validateIntegrationTimeout(scope: IConstruct, prop: string, timeout: Duration, kind: ApiKind): void {
+  if (timeout.isUnresolved()) return;
   const ms = timeout.toMilliseconds();
-  if (isUnresolved(ms)) return;
   const max = maxIntegrationTimeout(kind).toMilliseconds();
   const min = L.integrationTimeoutMin.toMilliseconds();
   if (ms < min || ms > max) {

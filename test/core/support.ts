@@ -1,9 +1,12 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { ApiPatternsError } from '../../lib/core';
 
-/** A fresh App and environment-agnostic Stack: one per test. */
+/**
+ * A fresh App and environment-agnostic Stack: one per test. As in cdk.json, CloudFormation schema
+ * findings fail synthesis, so every template a test inspects is also a valid one.
+ */
 export function newStack(id = 'TestStack'): { app: App; stack: Stack } {
-  const app = new App();
+  const app = new App({ context: { '@aws-cdk/core:validateAgainstDefaultRules': true } });
   const stack = new Stack(app, id);
   return { app, stack };
 }
@@ -14,7 +17,7 @@ export function catchApiError(fn: () => unknown): ApiPatternsError {
     fn();
   } catch (e) {
     if (e instanceof ApiPatternsError) return e;
-    throw new Error(`expected an ApiPatternsError, got: ${String(e)}`);
+    throw new Error(`expected an ApiPatternsError, got: ${String(e)}`, { cause: e });
   }
   throw new Error('expected an ApiPatternsError, but nothing was thrown');
 }

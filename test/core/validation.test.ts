@@ -1,4 +1,5 @@
-import { Duration, Lazy, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Lazy, Token } from 'aws-cdk-lib';
+import type { Stack } from 'aws-cdk-lib';
 import {
   API_GATEWAY_LIMITS,
   ApiKind,

@@ -1,44 +1,87 @@
 /**
- * AWS SDK clients, created once per execution environment and reused across invocations.
+ * AWS SDK clients, created on first use and then reused by every later invocation of the
+ * execution environment.
+ *
+ * The SDK packages are loaded with dynamic `import()` when a client is first asked for, not at
+ * module load: loading `@aws-sdk/client-dynamodb` and `@aws-sdk/lib-dynamodb` takes ~150 ms, which
+ * would otherwise be spent in every handler's init (even `$default`, which never calls AWS). The
+ * bundles keep `@aws-sdk/*` external, so these imports resolve to the SDK of the Lambda runtime.
  *
  * - DynamoDB: region and credentials come from the Lambda environment. The endpoint can be
  *   overridden with the SDK's standard `AWS_ENDPOINT_URL_DYNAMODB` (or `AWS_ENDPOINT_URL`)
  *   variable, which SDK v3 resolves natively; the tests point it at a local dynalite server.
+ *   The client is traced: each DynamoDB call is an X-Ray subsegment.
  * - API Gateway management API: its endpoint is `CALLBACK_URL`, read on first use, so only the
  *   handlers that post to connections need that variable.
  */
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type * as ManagementApi from '@aws-sdk/client-apigatewaymanagementapi';
+import type * as DocumentClientModule from '@aws-sdk/lib-dynamodb';
 import { callbackUrl, fanoutConcurrency } from './env';
 import { tracer } from './observability';
 
-/** Document client (native JS values in and out; `undefined` attributes are dropped). */
-export const documentClient: DynamoDBDocumentClient = DynamoDBDocumentClient.from(
-  tracer.captureAWSv3Client(new DynamoDBClient({})),
-  { marshallOptions: { removeUndefinedValues: true } },
-);
+/** `@aws-sdk/lib-dynamodb`: the document client and its commands. */
+export type DynamoDbDocumentModule = typeof DocumentClientModule;
+/** `@aws-sdk/client-apigatewaymanagementapi`: the management API client and its commands. */
+export type ManagementApiModule = typeof ManagementApi;
 
-let managementApi: ApiGatewayManagementApiClient | undefined;
+/** A promise cached on first call; forgotten if it rejects, so the next invocation tries again. */
+function once<T>(create: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    if (!pending) {
+      const attempt = create();
+      pending = attempt;
+      attempt.catch(() => {
+        if (pending === attempt) pending = undefined;
+      });
+    }
+    return pending;
+  };
+}
+
+/** The `@aws-sdk/lib-dynamodb` module (loaded once). */
+export const dynamoDbDocumentModule: () => Promise<DynamoDbDocumentModule> = once(() => import('@aws-sdk/lib-dynamodb'));
 
 /**
- * The management API client for `CALLBACK_URL`. Its keep-alive agents allow as many sockets as
- * the fan-out runs workers (the SDK's default of 50 would silently cap `FANOUT_CONCURRENCY`).
- * It is deliberately not traced call by call: a fan-out makes one post per subscriber, and as many
- * X-Ray subsegments would bury the trace; the route's subsegment covers the fan-out.
+ * The shared document client (native JS values in and out; `undefined` attributes are dropped),
+ * its DynamoDB client traced by the Powertools Tracer.
  */
-export function managementApiClient(): ApiGatewayManagementApiClient {
-  if (!managementApi) {
-    const maxSockets = fanoutConcurrency();
-    managementApi = new ApiGatewayManagementApiClient({
-      endpoint: callbackUrl(),
-      requestHandler: {
-        httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
-        httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
-      },
-    });
-  }
-  return managementApi;
-}
+export const documentClient: () => Promise<DocumentClientModule.DynamoDBDocumentClient> = once(async () => {
+  const [{ DynamoDBClient }, { DynamoDBDocumentClient }] = await Promise.all([
+    import('@aws-sdk/client-dynamodb'),
+    dynamoDbDocumentModule(),
+  ]);
+  return DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+});
+
+/** The `@aws-sdk/client-apigatewaymanagementapi` module (loaded once). */
+export const managementApiModule: () => Promise<ManagementApiModule> = once(
+  () => import('@aws-sdk/client-apigatewaymanagementapi'),
+);
+
+/**
+ * The management API client for `CALLBACK_URL`, for the fan-out's `PostToConnection` calls:
+ * - its keep-alive agents allow as many sockets as the fan-out runs workers (the SDK's default of
+ *   50 would silently cap `FANOUT_CONCURRENCY`), so every worker keeps its connection warm;
+ * - `cacheMiddleware` resolves the middleware stack once per command type instead of once per
+ *   call (a fan-out sends thousands of identical commands; nothing edits the stack per command);
+ * - it is deliberately not traced call by call: one X-Ray subsegment per subscriber would bury the
+ *   trace (and cost CPU per post); the route's subsegment covers the fan-out.
+ */
+export const managementApiClient: () => Promise<ManagementApi.ApiGatewayManagementApiClient> = once(async () => {
+  const endpoint = callbackUrl();
+  const maxSockets = fanoutConcurrency();
+  const { ApiGatewayManagementApiClient } = await managementApiModule();
+  return new ApiGatewayManagementApiClient({
+    endpoint,
+    cacheMiddleware: true,
+    requestHandler: {
+      httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
+      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
+    },
+  });
+});

@@ -18,8 +18,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { BatchWriteCommand, DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { documentClient } from './clients';
+import type { DynamoDbDocumentModule } from './clients';
+import { documentClient, dynamoDbDocumentModule } from './clients';
 import { channelIndexName, connectionsTableName } from './env';
 
 /** Sort key of the connection item. */
@@ -65,7 +65,11 @@ export class ConnectionNotFoundError extends Error {
 }
 
 export interface ConnectionRepositoryOptions {
-  readonly client: DynamoDBDocumentClient;
+  /**
+   * The document client, or a function that provides it on first use (the default repository
+   * passes the lazily created shared client, so no SDK is loaded before the first call).
+   */
+  readonly client: DynamoDBDocumentClient | (() => Promise<DynamoDBDocumentClient>);
   readonly tableName: string;
   readonly channelIndexName: string;
   /** Clock, for tests. Default: `Date.now`. */
@@ -74,17 +78,37 @@ export interface ConnectionRepositoryOptions {
 
 type ItemKey = { connectionId: string; sk: string };
 
+/** The client together with the `@aws-sdk/lib-dynamodb` command classes. */
+interface Dynamo {
+  readonly client: DynamoDBDocumentClient;
+  readonly commands: DynamoDbDocumentModule;
+}
+
 export class ConnectionRepository {
-  private readonly client: DynamoDBDocumentClient;
+  private readonly clientSource: ConnectionRepositoryOptions['client'];
+  private dynamoReady?: Dynamo;
   private readonly tableName: string;
   private readonly indexName: string;
   private readonly now: () => number;
 
   constructor(options: ConnectionRepositoryOptions) {
-    this.client = options.client;
+    this.clientSource = options.client;
     this.tableName = options.tableName;
     this.indexName = options.channelIndexName;
     this.now = options.now ?? Date.now;
+  }
+
+  /** The client and command classes, loaded on first use and kept for later calls. */
+  private async dynamo(): Promise<Dynamo> {
+    if (!this.dynamoReady) {
+      const source = this.clientSource;
+      const [client, commands] = await Promise.all([
+        typeof source === 'function' ? source() : source,
+        dynamoDbDocumentModule(),
+      ]);
+      this.dynamoReady = { client, commands };
+    }
+    return this.dynamoReady;
   }
 
   /** Stores (or replaces) the connection item. */
@@ -97,7 +121,9 @@ export class ConnectionRepository {
       connectedAt: new Date(now).toISOString(),
       expiresAt: Math.floor(now / 1000) + CONNECTION_TTL_SECONDS,
     };
-    await this.client.send(
+    const { client, commands } = await this.dynamo();
+    const { PutCommand } = commands;
+    await client.send(
       new PutCommand({ TableName: this.tableName, Item: { ...record, sk: CONNECTION_SK } }),
     );
     return record;
@@ -105,7 +131,9 @@ export class ConnectionRepository {
 
   /** The connection item, or undefined. Strongly consistent. */
   async getConnection(connectionId: string): Promise<ConnectionRecord | undefined> {
-    const { Item } = await this.client.send(
+    const { client, commands } = await this.dynamo();
+    const { GetCommand } = commands;
+    const { Item } = await client.send(
       new GetCommand({
         TableName: this.tableName,
         Key: { connectionId, sk: CONNECTION_SK },
@@ -131,7 +159,9 @@ export class ConnectionRepository {
     // DynamoDB has no cross-item condition outside transactions. If $disconnect deletes the
     // connection between the read above and this write, the orphaned subscription is removed by
     // the first publish to it (410 Gone purges the connection) or by TTL at the latest.
-    await this.client.send(
+    const { client, commands } = await this.dynamo();
+    const { PutCommand } = commands;
+    await client.send(
       new PutCommand({
         TableName: this.tableName,
         Item: {
@@ -147,7 +177,9 @@ export class ConnectionRepository {
 
   /** Removes the connection from `channel`; true when it was subscribed. */
   async unsubscribe(connectionId: string, channel: string): Promise<boolean> {
-    const { Attributes } = await this.client.send(
+    const { client, commands } = await this.dynamo();
+    const { DeleteCommand } = commands;
+    const { Attributes } = await client.send(
       new DeleteCommand({
         TableName: this.tableName,
         Key: { connectionId, sk: `${CHANNEL_SK_PREFIX}${channel}` },
@@ -159,9 +191,11 @@ export class ConnectionRepository {
 
   /** The ids of the connections subscribed to `channel`, read page by page from the index. */
   async *channelMembers(channel: string): AsyncGenerator<string, void, undefined> {
+    const { client, commands } = await this.dynamo();
+    const { QueryCommand } = commands;
     let exclusiveStartKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.client.send(
+      const page = await client.send(
         new QueryCommand({
           TableName: this.tableName,
           IndexName: this.indexName,
@@ -182,10 +216,12 @@ export class ConnectionRepository {
    * (0 when the connection was already gone).
    */
   async deleteConnection(connectionId: string): Promise<number> {
+    const { client, commands } = await this.dynamo();
+    const { QueryCommand } = commands;
     const keys: ItemKey[] = [];
     let exclusiveStartKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.client.send(
+      const page = await client.send(
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'connectionId = :id',
@@ -207,6 +243,8 @@ export class ConnectionRepository {
 
   /** One BatchWriteItem of up to 25 deletes, retrying unprocessed items with backoff. */
   private async batchDelete(keys: ItemKey[]): Promise<void> {
+    const { client, commands } = await this.dynamo();
+    const { BatchWriteCommand } = commands;
     let requests = keys.map((key) => ({ DeleteRequest: { Key: key } }));
     for (let attempt = 1; requests.length > 0; attempt += 1) {
       if (attempt > BATCH_WRITE_ATTEMPTS) {
@@ -218,7 +256,7 @@ export class ConnectionRepository {
         // Full-jitter exponential backoff: 0..50 ms, 0..100 ms, ... capped at 2 s.
         await sleep(Math.random() * Math.min(2000, 25 * 2 ** attempt));
       }
-      const { UnprocessedItems } = await this.client.send(
+      const { UnprocessedItems } = await client.send(
         new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }),
       );
       requests = (UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
@@ -230,7 +268,8 @@ let defaultRepository: ConnectionRepository | undefined;
 
 /**
  * The repository for this function's table (`CONNECTIONS_TABLE_NAME`, `CHANNEL_INDEX_NAME`), on the
- * shared document client. Created on first use and reused by later invocations.
+ * shared document client. Created on first use and reused by later invocations; the SDK itself is
+ * loaded by the first call that reaches DynamoDB.
  */
 export function connectionRepository(): ConnectionRepository {
   defaultRepository ??= new ConnectionRepository({

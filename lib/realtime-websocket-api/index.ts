@@ -1,0 +1,2 @@
+export * from './connections-table';
+export * from './realtime-websocket-api';
