@@ -6,23 +6,39 @@
  * has one more client publish ONE message, and measures each delivery's latency from the moment
  * the publish is sent to the moment a subscriber receives the message.
  *
- * Like in AWS, the Lambda handlers do not share a thread with API Gateway: they run in a worker
- * thread (a local "Lambda service") that the gateway invokes by message passing, while the main
- * thread runs the gateway, dynalite and the clients. Before the measured publish, one warm-up
- * publish to another channel warms the function (JIT, keep-alive sockets to the management API),
- * so the figure is a warm function's fan-out; the cold figure is printed too.
+ * Arrangement, as in AWS, where API Gateway and each Lambda function run on separate machines:
+ * - every function runs the deployment artifact: the esbuild bundle that `scripts/bundle-handlers.mjs`
+ *   builds (here into node_modules/.cache/bench-fanout/<name>/index.mjs, with the same settings as
+ *   dist/assets), with the SDK resolved from node_modules as the Lambda runtime provides it;
+ * - each function (authorizer, $connect, $disconnect, $default, subscribe, publish) is its own
+ *   plain `node` child process (a local "execution environment", without ts-node), which the
+ *   gateway invokes by IPC message passing. The authorizer reads its JWT_* settings from its
+ *   environment like in AWS, and trusts the loopback IdP's self-signed CA via NODE_EXTRA_CA_CERTS;
+ * - this process runs the gateway (with its @connections endpoint), dynalite and the clients.
+ * Tracing: the Powertools Tracer switches itself off outside Lambda, as it did before; the X-Ray SDK
+ * is still loaded by the bundles (and its async-context hook is active), as in AWS.
+ *
+ * Warm-up: before the measured publish, BENCH_WARM_UP_PUBLISHES (5) publishes to a second channel
+ * of BENCH_WARM_UP_CLIENTS (200) of the clients warm the publish function (JIT, keep-alive sockets
+ * to the management API), so the figure is that of a warm function that has already served some
+ * traffic; the first (cold) warm-up publish's time is printed too. BENCH_WARM_UP_PUBLISHES=1 and
+ * BENCH_WARM_UP_CLIENTS=100 reproduce the earlier, lighter warm-up.
  *
  *   npx ts-node --transpile-only scripts/bench-fanout.ts
  *
- * Environment: BENCH_CLIENTS (1000), BENCH_BATCH (100), BENCH_WARM_UP_CLIENTS (100),
- * FANOUT_CONCURRENCY (the handler's, 100).
+ * Environment: BENCH_CLIENTS (1000), BENCH_BATCH (100), BENCH_WARM_UP_CLIENTS (200),
+ * BENCH_WARM_UP_PUBLISHES (5), FANOUT_CONCURRENCY (the handler's, 100).
  * Prints plain lines and a final `BENCH_FANOUT {...}` JSON line. Stops by itself: every wait has a
  * timeout and a watchdog ends the process after BENCH_TIMEOUT_MS (180000).
  */
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { pathToFileURL } from 'node:url';
 import type { APIGatewayAuthorizerResult } from 'aws-lambda';
-import { createJwtVerifier } from '../lambda/shared/jwt';
 import type { WebSocketAuthorizerEvent, WebSocketEvent } from '../lambda/websocket/lib/events';
 import type { WebSocketResult } from '../lambda/websocket/lib/responses';
 import { createConnectionsTable, startDynalite } from '../test/support/dynalite';
@@ -36,85 +52,98 @@ const BATCH = positiveInteger('BENCH_BATCH', 100);
 const TIMEOUT_MS = positiveInteger('BENCH_TIMEOUT_MS', 180_000);
 const CHANNEL = 'bench';
 const WARM_UP_CHANNEL = 'warm-up';
-const WARM_UP_CLIENTS = positiveInteger('BENCH_WARM_UP_CLIENTS', 100);
+const WARM_UP_CLIENTS = positiveInteger('BENCH_WARM_UP_CLIENTS', 200);
+const WARM_UP_PUBLISHES = positiveInteger('BENCH_WARM_UP_PUBLISHES', 5);
+const ROOT = join(__dirname, '..');
+const BUNDLE_DIR = join(ROOT, 'node_modules', '.cache', 'bench-fanout');
+
+/** Function name → bundle name in scripts/handler-entries.mjs. */
+const FUNCTIONS = {
+  authorizer: 'websocket-authorizer',
+  $connect: 'websocket-connect',
+  $disconnect: 'websocket-disconnect',
+  $default: 'websocket-default',
+  subscribe: 'websocket-subscribe',
+  publish: 'websocket-publish',
+} as const;
+type FunctionName = keyof typeof FUNCTIONS;
 const ROUTE_KEYS = ['$connect', '$disconnect', '$default', 'subscribe', 'publish'] as const;
 
-interface IdpTrust {
-  readonly issuer: string;
-  readonly jwksUri: string;
-  readonly ca: string;
-}
-type Invocation = { id: number; route: string; event: unknown };
+type Invocation = { id: number; event: unknown };
 type InvocationResult = { id: number; result?: unknown; error?: string };
 
-/** The worker side: loads the real handlers and runs the invocations it is sent. */
-async function lambdaService(idp: IdpTrust): Promise<void> {
-  const { createWebSocketAuthorizer } = await import('../lambda/websocket/authorizer');
-  const verifier = createJwtVerifier(
-    { issuer: idp.issuer, audience: [TEST_AUDIENCE], jwksUri: idp.jwksUri, requiredScopes: [] },
-    { jwksRequestOptions: { ca: idp.ca } },
+/**
+ * The local execution environment of one function: loads the bundle and runs the invocations it is
+ * sent over IPC (concurrently, like several warm environments would). Plain JavaScript, so the
+ * function's process loads nothing but node and the bundle.
+ */
+const RUNTIME_SOURCE = `
+const { handler } = await import(process.env.BENCH_HANDLER_URL);
+process.on('message', ({ id, event }) => {
+  handler(event).then(
+    (result) => process.send({ id, result }),
+    (err) => process.send({ id, error: err?.message ?? String(err) }),
   );
-  const functions: Record<string, (event: never) => Promise<unknown>> = {
-    authorizer: createWebSocketAuthorizer({ verifier }),
-    $connect: (await import('../lambda/websocket/connect')).handler,
-    $disconnect: (await import('../lambda/websocket/disconnect')).handler,
-    $default: (await import('../lambda/websocket/default')).handler,
-    subscribe: (await import('../lambda/websocket/subscribe')).handler,
-    publish: (await import('../lambda/websocket/publish')).handler,
+});
+process.send('ready');
+`;
+
+/** ESM import from this CommonJS script (ts-node would turn a plain import() into require()). */
+const importEsm = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
+
+/** Bundles the functions exactly like `npm run bundle` (same esbuild settings), into BUNDLE_DIR. */
+async function bundleFunctions(): Promise<void> {
+  const { HANDLER_ENTRIES } = (await importEsm(pathToFileURL(join(ROOT, 'scripts', 'handler-entries.mjs')).href)) as {
+    HANDLER_ENTRIES: Record<string, string>;
   };
-  parentPort?.on('message', ({ id, route, event }: Invocation) => {
-    functions[route](event as never).then(
-      (result) => parentPort?.postMessage({ id, result } satisfies InvocationResult),
-      (err: unknown) => parentPort?.postMessage({ id, error: (err as Error)?.message ?? String(err) } satisfies InvocationResult),
-    );
-  });
-  parentPort?.postMessage('ready');
+  const { bundleHandler } = (await importEsm(pathToFileURL(join(ROOT, 'scripts', 'bundle-handlers.mjs')).href)) as {
+    bundleHandler: (entry: string, outfile: string) => Promise<void>;
+  };
+  for (const name of Object.values(FUNCTIONS)) {
+    await bundleHandler(join(ROOT, HANDLER_ENTRIES[name]), join(BUNDLE_DIR, name, 'index.mjs'));
+  }
 }
 
-/** The main-thread side: invokes functions in the worker and awaits their results. */
-class LocalLambdaService {
-  private readonly worker: Worker;
+/** One function's execution environment: a child process running its bundle. */
+class LocalFunction {
+  private readonly child: ChildProcess;
   private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
   private nextId = 0;
+  readonly ready: Promise<void>;
 
-  constructor(idp: IdpTrust) {
-    // The worker copies process.env now: CALLBACK_URL and the DynamoDB endpoint must be set before.
-    this.worker = new Worker(
-      `require('ts-node').register({ transpileOnly: true }); require(${JSON.stringify(__filename)});`,
-      { eval: true, workerData: idp },
-    );
-    this.worker.on('message', (message: InvocationResult | 'ready') => {
-      if (message === 'ready') return;
-      const call = this.pending.get(message.id);
-      this.pending.delete(message.id);
-      if (message.error !== undefined) call?.reject(new Error(message.error));
-      else call?.resolve(message.result);
+  constructor(bundle: string, env: NodeJS.ProcessEnv) {
+    this.child = spawn(process.execPath, ['--input-type=module', '-e', RUNTIME_SOURCE], {
+      cwd: ROOT,
+      env: { ...env, BENCH_HANDLER_URL: pathToFileURL(join(BUNDLE_DIR, bundle, 'index.mjs')).href, NODE_NO_WARNINGS: '1' },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
-  }
-
-  ready(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const onMessage = (message: unknown) => {
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.child.once('error', reject);
+      this.child.once('exit', (code) => reject(new Error(`function ${bundle} exited with ${code}`)));
+      this.child.on('message', (message: InvocationResult | 'ready') => {
         if (message === 'ready') {
-          this.worker.off('message', onMessage);
           resolve();
+          return;
         }
-      };
-      this.worker.on('message', onMessage);
-      this.worker.once('error', reject);
+        const call = this.pending.get(message.id);
+        this.pending.delete(message.id);
+        if (message.error !== undefined) call?.reject(new Error(message.error));
+        else call?.resolve(message.result);
+      });
     });
   }
 
-  invoke<T>(route: string, event: unknown): Promise<T> {
+  invoke<T>(event: unknown): Promise<T> {
     const id = (this.nextId += 1);
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      this.worker.postMessage({ id, route, event } satisfies Invocation);
+      this.child.send({ id, event } satisfies Invocation);
     });
   }
 
-  terminate(): Promise<number> {
-    return this.worker.terminate();
+  stop(): void {
+    this.child.removeAllListeners('exit');
+    this.child.kill();
   }
 }
 
@@ -151,19 +180,37 @@ async function main(): Promise<void> {
     POWERTOOLS_LOG_LEVEL: 'SILENT',
   });
 
+  await bundleFunctions();
   const dynamo = await startDynalite();
   await createConnectionsTable(dynamo.client, 'connections');
   const idp = await startTestIdp();
-  const gateway = await startLocalWebSocketGateway({
-    stage: 'bench',
-    // `lambda` is created below, once CALLBACK_URL is known; nothing connects before that.
-    authorizer: (event: WebSocketAuthorizerEvent) => lambda.invoke<APIGatewayAuthorizerResult>('authorizer', event),
-  });
+  const caDir = mkdtempSync(join(tmpdir(), 'bench-fanout-'));
+  writeFileSync(join(caDir, 'idp-ca.pem'), idp.ca);
+  const gateway = await startLocalWebSocketGateway({ stage: 'bench' });
   process.env.CALLBACK_URL = gateway.callbackUrl;
-  const lambda = new LocalLambdaService({ issuer: idp.issuer, jwksUri: idp.jwksUri, ca: idp.ca });
-  await lambda.ready();
+
+  // Each function's environment: what the construct sets, plus the loopback endpoints and dummy
+  // credentials that startDynalite put into process.env.
+  const functions = Object.fromEntries(
+    Object.entries(FUNCTIONS).map(([name, bundle]) => {
+      const extra: NodeJS.ProcessEnv =
+        name === 'authorizer'
+          ? { JWT_ISSUER: idp.issuer, JWT_AUDIENCE: TEST_AUDIENCE, JWT_JWKS_URI: idp.jwksUri, NODE_EXTRA_CA_CERTS: join(caDir, 'idp-ca.pem') }
+          : {};
+      return [name, new LocalFunction(bundle, { ...process.env, ...extra })];
+    }),
+  ) as Record<FunctionName, LocalFunction>;
+  const stopFunctions = () => Object.values(functions).forEach((fn) => fn.stop());
+
+  try {
+    await Promise.all(Object.values(functions).map((fn) => fn.ready));
+  } catch (err) {
+    stopFunctions();
+    throw err;
+  }
+  gateway.setAuthorizer((event: WebSocketAuthorizerEvent) => functions.authorizer.invoke<APIGatewayAuthorizerResult>(event));
   for (const route of ROUTE_KEYS) {
-    gateway.addRoute(route, (event: WebSocketEvent) => lambda.invoke<WebSocketResult>(route, event));
+    gateway.addRoute(route, (event: WebSocketEvent) => functions[route].invoke<WebSocketResult>(event));
   }
 
   try {
@@ -199,15 +246,23 @@ async function main(): Promise<void> {
 
     const publisher = await connectClient(gateway.url, { token: token(CLIENTS), timeoutMs: 30_000 });
 
-    // Warm-up: a publish to WARM_UP_CLIENTS of the clients on another channel.
-    await Promise.all(
-      subscribers.slice(0, WARM_UP_CLIENTS).map((client) => client.request({ action: 'subscribe', channel: WARM_UP_CHANNEL }, 30_000)),
+    // Warm-up: WARM_UP_PUBLISHES publishes to WARM_UP_CLIENTS of the clients on another channel.
+    const warmUpClients = subscribers.slice(0, Math.min(WARM_UP_CLIENTS, CLIENTS));
+    await Promise.all(warmUpClients.map((client) => client.request({ action: 'subscribe', channel: WARM_UP_CHANNEL }, 30_000)));
+    const warmUpTimes: number[] = [];
+    for (let i = 0; i < WARM_UP_PUBLISHES; i += 1) {
+      const warmUpStart = performance.now();
+      const warmUp = await publisher.request({ action: 'publish', channel: WARM_UP_CHANNEL, data: 'warm-up' }, 60_000);
+      warmUpTimes.push(performance.now() - warmUpStart);
+      if (warmUp.type !== 'published' || warmUp.delivered !== warmUpClients.length) {
+        throw new Error(`warm-up publish failed: ${JSON.stringify(warmUp)}`);
+      }
+      await Promise.all(warmUpClients.map((client) => client.next((frame) => frame.type === 'message', 30_000)));
+    }
+    console.log(
+      `warm-up: ${WARM_UP_PUBLISHES} publishes to ${warmUpClients.length} subscribers answered after ` +
+        `${warmUpTimes.map((ms) => round(ms)).join(', ')} ms (the first one cold)`,
     );
-    const warmUpStart = performance.now();
-    const warmUp = await publisher.request({ action: 'publish', channel: WARM_UP_CHANNEL, data: 'warm-up' }, 60_000);
-    const coldMs = performance.now() - warmUpStart;
-    await Promise.all(subscribers.slice(0, WARM_UP_CLIENTS).map((client) => client.next((frame) => frame.type === 'message', 30_000)));
-    console.log(`warm-up: cold publish to ${WARM_UP_CLIENTS} subscribers answered ${JSON.stringify(warmUp)} after ${round(coldMs)} ms`);
 
     const allReceived = new Promise<void>((resolve, reject) => {
       const poll = setInterval(() => {
@@ -232,6 +287,7 @@ async function main(): Promise<void> {
     const totalMs = sorted[sorted.length - 1];
     const result = {
       deliveries: receipts.length,
+      firstMs: round(sorted[0]),
       totalMs: round(totalMs),
       deliveriesPerSecond: Math.round(receipts.length / (totalMs / 1000)),
       p50Ms: round(percentile(sorted, 50)),
@@ -240,6 +296,7 @@ async function main(): Promise<void> {
       fanoutConcurrency: Number(process.env.FANOUT_CONCURRENCY ?? 100),
       publishAnswer: answer,
       publishAnsweredMs: round(answeredAfter),
+      coldPublishMs: round(warmUpTimes[0]),
     };
     console.log(`deliveries: ${result.deliveries} (publish answered ${JSON.stringify(answer)} after ${result.publishAnsweredMs} ms)`);
     console.log(`total: ${result.totalMs} ms`);
@@ -250,19 +307,16 @@ async function main(): Promise<void> {
   } finally {
     // Cuts every socket without running $disconnect, then stops the servers.
     await gateway.close();
-    await lambda.terminate();
+    stopFunctions();
+    rmSync(caDir, { recursive: true, force: true });
     await idp.close();
     await dynamo.close();
     clearTimeout(watchdog);
   }
 }
 
-if (isMainThread) {
-  main().catch((err: unknown) => {
-    console.error('bench-fanout failed:', err);
-    // Servers started before the failure would keep the process alive.
-    process.exit(1);
-  });
-} else {
-  void lambdaService(workerData as IdpTrust);
-}
+main().catch((err: unknown) => {
+  console.error('bench-fanout failed:', err);
+  // Servers and functions started before the failure would keep the process alive.
+  process.exit(1);
+});

@@ -141,10 +141,11 @@ export function createApiFunction(scope: Construct, id: string, props: CreateApi
         banner: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);",
       },
     });
-    fn.addEnvironment('NODE_OPTIONS', '--enable-source-maps');
   } else {
     fn = new LambdaFunction(scope, id, { ...common, code: props.source.code, handler: props.source.handler ?? 'index.handler' });
   }
+  // Bundles ship with source maps: stack traces in the logs point at the TypeScript source.
+  fn.addEnvironment('NODE_OPTIONS', '--enable-source-maps');
   if (options.vpc) {
     // Lambda manages the function's network interfaces through the execution role.
     fn.role?.addToPrincipalPolicy(vpcNetworkInterfaceStatement());
