@@ -20,3 +20,5 @@ export * from './cors';
 export * from './route-key';
 export * from './log-encryption-key';
 export * from './kms-key-policy';
+export * from './api-observability';
+export * from './v2-stage';

@@ -1,6 +1,5 @@
 import type { Duration} from 'aws-cdk-lib';
 import { Aspects, Lazy, Stack } from 'aws-cdk-lib';
-import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketIamAuthorizer, WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -14,11 +13,9 @@ import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledgeGuardRule, acknowledgeRule, acknowledgeWildcardResource, ApiGatewayPermissionAcknowledger } from '../core/acknowledgments';
-import { accessLogFormat } from '../core/access-log-format';
-import { ApiAlarms } from '../core/alarms';
 import { ApiAuthType } from '../core/api-auth';
 import type { ApiAuth } from '../core/api-auth';
-import { ApiDashboard } from '../core/api-dashboard';
+import { ApiObservability } from '../core/api-observability';
 import { createApiFunction } from '../core/api-function';
 import type { ApiFunctionOptions } from '../core/api-function';
 import { ApiKind } from '../core/api-kind';
@@ -30,6 +27,7 @@ import { handlerCode } from '../core/handler-asset';
 import type { StageProfile } from '../core/stage-profile';
 import { createStageLogGroup } from '../core/stage-log-group';
 import { validateIntegerRange, validateIntegrationTimeout } from '../core/validation';
+import { v2StageOptions } from '../core/v2-stage';
 import { CONNECTIONS_SCHEMA, ConnectionsTable } from './connections-table';
 
 /** Route keys the construct owns; user routes may not reuse them. */
@@ -180,7 +178,7 @@ export class RealtimeWebSocketApi extends Construct {
   };
 
   /** Every alarm (API and functions); empty when `alarms` is false. */
-  public readonly alarms: Alarm[] = [];
+  public readonly alarms: Alarm[];
 
   /** The dashboard, unless `dashboard` is false. */
   public readonly dashboard?: Dashboard;
@@ -190,8 +188,7 @@ export class RealtimeWebSocketApi extends Construct {
 
   private readonly props: RealtimeWebSocketApiProps;
   private readonly routeNames: string[] = ['subscribe', 'unsubscribe', 'publish'];
-  private readonly alarmSet?: ApiAlarms;
-  private readonly dashboardBuilder?: ApiDashboard;
+  private readonly observability: ApiObservability;
 
   constructor(scope: Construct, id: string, props: RealtimeWebSocketApiProps) {
     super(scope, id);
@@ -210,16 +207,7 @@ export class RealtimeWebSocketApi extends Construct {
       routeSelectionExpression: '$request.body.action',
     });
     this.accessLogGroup = createStageLogGroup(this, 'AccessLogs', profile);
-    this.stage = new apigwv2.WebSocketStage(this, 'Stage', {
-      webSocketApi: this.api,
-      stageName: profile.stageName,
-      autoDeploy: true,
-      throttle: { rateLimit: profile.throttle.rateLimit, burstLimit: profile.throttle.burstLimit },
-      accessLogSettings: {
-        destination: new apigwv2.LogGroupLogDestination(this.accessLogGroup),
-        format: AccessLogFormat.custom(accessLogFormat(ApiKind.WEBSOCKET)),
-      },
-    });
+    this.stage = new apigwv2.WebSocketStage(this, 'Stage', { webSocketApi: this.api, ...v2StageOptions(profile, this.accessLogGroup, ApiKind.WEBSOCKET) });
     // Execution logs; WebSocket stages take no X-Ray setting, so a tracing profile traces only the functions.
     const cfnStage = this.stage.node.defaultChild as apigwv2.CfnStage;
     cfnStage.addPropertyOverride('DefaultRouteSettings.LoggingLevel', profile.executionLogLevel);
@@ -271,15 +259,16 @@ export class RealtimeWebSocketApi extends Construct {
     }
 
     this.metrics = new ApiMetrics({ kind: ApiKind.WEBSOCKET, apiIdentifier: this.api.apiId, stageName: profile.stageName });
-    if (props.alarms ?? true) {
-      this.alarmSet = new ApiAlarms(this, 'Alarms', { metrics: this.metrics, profile, apiLabel: `${apiName} (${profile.stageName})` });
-      this.alarms.push(...this.alarmSet.alarms);
-    }
-    if (props.dashboard ?? true) {
-      this.dashboardBuilder = new ApiDashboard(this, 'Dashboard', { metrics: this.metrics, title: `${apiName} — ${profile.stageName}` });
-      this.dashboard = this.dashboardBuilder.dashboard;
-    }
-    for (const [role, handler] of Object.entries(this.handlers)) if (handler) this.watchFunction(`${role}Handler`, handler);
+    this.observability = new ApiObservability(this, {
+      metrics: this.metrics,
+      profile,
+      apiName,
+      alarms: props.alarms ?? true,
+      dashboard: props.dashboard ?? true,
+    });
+    this.alarms = this.observability.alarms;
+    this.dashboard = this.observability.dashboard;
+    for (const [role, handler] of Object.entries(this.handlers)) if (handler) this.observability.watchFunction(`${role}Handler`, handler);
     for (const [name, handler] of Object.entries(props.routes ?? {})) this.addRoute(name, handler);
   }
 
@@ -315,7 +304,7 @@ export class RealtimeWebSocketApi extends Construct {
     this.grantManageConnections(handler);
     this.routeNames.push(name);
     this.addRouteTo(name, handler, undefined, true, options.timeout);
-    this.watchFunction(`${name.replace(/[^A-Za-z0-9]/g, '')}Route`, handler);
+    this.observability.watchFunction(`${name.replace(/[^A-Za-z0-9]/g, '')}Route`, handler);
   }
 
   /**
@@ -456,8 +445,4 @@ export class RealtimeWebSocketApi extends Construct {
     if (this.props.tableEncryptionKey) this.props.tableEncryptionKey.grantEncryptDecrypt(grantee);
   }
 
-  private watchFunction(name: string, fn: IFunction): void {
-    if (this.alarmSet) this.alarms.push(...this.alarmSet.addFunctionAlarms(name, fn));
-    this.dashboardBuilder?.addFunction(name, fn);
-  }
 }

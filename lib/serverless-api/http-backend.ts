@@ -1,11 +1,9 @@
-import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer, HttpJwtAuthorizer, HttpLambdaAuthorizer, HttpLambdaResponseType, HttpUserPoolAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration, HttpUrlIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Duration } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { acknowledgeGuardRule, acknowledgeRule } from '../core/acknowledgments';
-import { accessLogFormat } from '../core/access-log-format';
 import { ApiAuthType } from '../core/api-auth';
 import type { ApiAuth } from '../core/api-auth';
 import { ApiKind } from '../core/api-kind';
@@ -14,6 +12,7 @@ import type { ApiCustomDomain } from '../core/custom-domain';
 import { ApiPatternsError, describeValue } from '../core/errors';
 import { API_GATEWAY_LIMITS } from '../core/limits';
 import { validateIdentitySources, validateIntegerRange } from '../core/validation';
+import { v2StageOptions } from '../core/v2-stage';
 import type { ApiBackend, ApiBackendProps, ResolvedRoute } from './api-backend';
 import { RouteIntegrationType } from './route-integration';
 
@@ -60,16 +59,7 @@ export class HttpBackend implements ApiBackend {
           }
         : undefined,
     });
-    this.stage = new apigwv2.HttpStage(scope, 'Stage', {
-      httpApi: this.api,
-      stageName: profile.stageName,
-      autoDeploy: true,
-      throttle: { rateLimit: profile.throttle.rateLimit, burstLimit: profile.throttle.burstLimit },
-      accessLogSettings: {
-        destination: new apigwv2.LogGroupLogDestination(props.accessLogGroup),
-        format: AccessLogFormat.custom(accessLogFormat(ApiKind.HTTP)),
-      },
-    });
+    this.stage = new apigwv2.HttpStage(scope, 'Stage', { httpApi: this.api, ...v2StageOptions(profile, props.accessLogGroup, ApiKind.HTTP) });
     this.url = `${this.stage.url.replace(/\/$/, '')}/`;
     this.metrics = new ApiMetrics({ kind: ApiKind.HTTP, apiIdentifier: this.api.apiId, stageName: profile.stageName });
   }

@@ -9,8 +9,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ApiGatewayPermissionAcknowledger } from '../core/acknowledgments';
-import { ApiAlarms } from '../core/alarms';
-import { ApiDashboard } from '../core/api-dashboard';
+import { ApiObservability } from '../core/api-observability';
 import { createApiFunction } from '../core/api-function';
 import type { ApiFunctionOptions } from '../core/api-function';
 import type { ApiAuth } from '../core/api-auth';
@@ -187,7 +186,7 @@ export class ServerlessApi extends Construct {
   public readonly functions: Record<string, IFunction> = {};
 
   /** Every alarm (API and functions); empty when `alarms` is false. */
-  public readonly alarms: Alarm[] = [];
+  public readonly alarms: Alarm[];
 
   /** The dashboard, unless `dashboard` is false. */
   public readonly dashboard?: Dashboard;
@@ -199,9 +198,7 @@ export class ServerlessApi extends Construct {
   private readonly backend: ApiBackend;
   private readonly routeKeys = new RouteKeyRegistry(this);
   private readonly entryFunctions = new Map<string, IFunction>();
-  private readonly alarmSet?: ApiAlarms;
-  private readonly dashboardBuilder?: ApiDashboard;
-  private readonly watchedFunctions = new Set<IFunction>();
+  private readonly observability: ApiObservability;
 
   constructor(scope: Construct, id: string, props: ServerlessApiProps) {
     super(scope, id);
@@ -255,23 +252,21 @@ export class ServerlessApi extends Construct {
       this.url = this.executeApiUrl;
     }
 
-    if (props.alarms ?? true) {
-      this.alarmSet = new ApiAlarms(this, 'Alarms', { metrics: this.metrics, profile: props.profile, apiLabel: `${apiName} (${this.stageName})` });
-      this.alarms.push(...this.alarmSet.alarms);
-    }
-    if (props.dashboard ?? true) {
-      this.dashboardBuilder = new ApiDashboard(this, 'Dashboard', {
-        metrics: this.metrics,
-        title: `${apiName} — ${this.stageName}`,
-        caching: kind === ApiKind.REST && props.profile.caching !== undefined,
-      });
-      this.dashboard = this.dashboardBuilder.dashboard;
-    }
+    this.observability = new ApiObservability(this, {
+      metrics: this.metrics,
+      profile: props.profile,
+      apiName,
+      alarms: props.alarms ?? true,
+      dashboard: props.dashboard ?? true,
+      caching: kind === ApiKind.REST && props.profile.caching !== undefined,
+    });
+    this.alarms = this.observability.alarms;
+    this.dashboard = this.observability.dashboard;
 
     for (const [routeKey, options] of Object.entries(props.routes ?? {})) {
       this.addRouteInternal(`routes[${JSON.stringify(routeKey)}]`, routeKey, options);
     }
-    for (const [name, fn] of Object.entries(this.functions)) this.watchFunction(name, fn);
+    for (const [name, fn] of Object.entries(this.functions)) this.observability.watchFunction(name, fn);
   }
 
   /**
@@ -279,9 +274,8 @@ export class ServerlessApi extends Construct {
    * missing authorization that is not marked public, or a feature the protocol lacks.
    */
   public addRoute(routeKey: string, options: RouteOptions): void {
-    const before = new Set(Object.values(this.functions));
     this.addRouteInternal(`addRoute(${JSON.stringify(routeKey)})`, routeKey, options);
-    for (const [name, fn] of Object.entries(this.functions)) if (!before.has(fn)) this.watchFunction(name, fn);
+    for (const [name, fn] of Object.entries(this.functions)) this.observability.watchFunction(name, fn);
   }
 
   /** Any AWS/ApiGateway metric of the stage. */
@@ -410,12 +404,6 @@ export class ServerlessApi extends Construct {
     return fn;
   }
 
-  private watchFunction(name: string, fn: IFunction): void {
-    if (this.watchedFunctions.has(fn)) return;
-    this.watchedFunctions.add(fn);
-    if (this.alarmSet) this.alarms.push(...this.alarmSet.addFunctionAlarms(name, fn));
-    this.dashboardBuilder?.addFunction(name, fn);
-  }
 
   private rejectRestOnlyProps(): void {
     for (const [key, feature] of REST_ONLY_PROPS) {
