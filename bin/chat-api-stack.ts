@@ -29,7 +29,7 @@ export class ChatApiStack extends Stack {
       profile: stageProfileFor(this, config, props.alarmTopic),
       apiName: `chat-${config.name}`,
       description: `Demo chat API (${config.name})`,
-      connectAuth: ApiAuth.jwt({ issuer: props.identity.issuer, audience: props.identity.audience }),
+      connectAuth: ApiAuth.jwt({ issuer: props.identity.issuer, audience: props.identity.audiences.chat }),
       customDomain: config.domain ? { domainName: config.domain.chat, hostedZone } : undefined,
     });
   }

@@ -37,7 +37,7 @@ export class ItemsApiStack extends Stack {
       description: `Demo items API (${config.name})`,
       defaultAuth: ApiAuth.jwt({
         issuer: props.identity.issuer,
-        audience: props.identity.audience,
+        audience: props.identity.audiences.items,
         resultsCacheTtl: config.authorizerCacheTtl,
       }),
       cors: { allowOrigins: ['https://app.example.com'], allowCredentials: true },

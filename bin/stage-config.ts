@@ -31,7 +31,8 @@ export interface PlatformZone {
 /** The identity provider whose JWTs the demo APIs accept. */
 export interface PlatformIdentity {
   readonly issuer: string;
-  readonly audience: string[];
+  /** Accepted audiences per API: a token for one API does not open the other. */
+  readonly audiences: { readonly items: string[]; readonly chat: string[] };
 }
 
 /** Settings of the demo platform: the zone, the identity provider and each stage. */
@@ -43,7 +44,7 @@ export interface PlatformConfig {
 
 export const PLATFORM: PlatformConfig = {
   zone: { hostedZoneId: 'Z0EXAMPLE00000000001', zoneName: 'example.com' },
-  identity: { issuer: 'https://id.example.com/', audience: ['items-api'] },
+  identity: { issuer: 'https://id.example.com/', audiences: { items: ['items-api'], chat: ['chat-api'] } },
   stages: [
     { name: 'dev', manageApiGatewayAccount: true, alarmNotifications: false, authorizerCacheTtl: Duration.minutes(1) },
     {

@@ -1,4 +1,4 @@
-import { Aspects, Stack, Validations } from 'aws-cdk-lib';
+import { AspectPriority, Aspects, Stack, Validations } from 'aws-cdk-lib';
 import type { IAspect } from 'aws-cdk-lib';
 import { CfnPermission } from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
@@ -128,12 +128,16 @@ export function nagReferenceText(value: unknown): string {
  */
 export function acknowledgeWildcardResource(scope: IConstruct, resourceArn: string, reason: string): void {
   let done = false;
-  Aspects.of(scope).add({
-    visit(node: IConstruct): void {
-      if (done || node !== scope) return;
-      done = true;
-      const finding = `Resource::${nagReferenceText(Stack.of(scope).resolve(resourceArn))}`;
-      acknowledgeRule(scope, 'AwsSolutions', 'IAM5', reason, finding);
+  // Runs before aspects of default priority, such as cdk-nag's writer of template metadata.
+  Aspects.of(scope).add(
+    {
+      visit(node: IConstruct): void {
+        if (done || node !== scope) return;
+        done = true;
+        const finding = `Resource::${nagReferenceText(Stack.of(scope).resolve(resourceArn))}`;
+        acknowledgeRule(scope, 'AwsSolutions', 'IAM5', reason, finding);
+      },
     },
-  });
+    { priority: AspectPriority.MUTATING },
+  );
 }

@@ -112,7 +112,10 @@ export class ApiAlarms extends Construct {
   }
 
   /** Adds error and throttle alarms for a function behind the API; returns them. */
-  public addFunctionAlarms(id: string, fn: IFunction): Alarm[] {
+  public addFunctionAlarms(name: string, fn: IFunction): Alarm[] {
+    // Names that differ only in punctuation ('chat.send', 'chatsend') still get their own alarms.
+    let id = name;
+    for (let i = 2; this.node.tryFindChild(`${id}Errors`); i++) id = `${name}${i}`;
     const t = this.profile.alarmThresholds;
     const created = [
       createAlarm(

@@ -1,5 +1,5 @@
-import type { Duration} from 'aws-cdk-lib';
-import { Aspects, Lazy, Stack } from 'aws-cdk-lib';
+import type { Duration } from 'aws-cdk-lib';
+import { AspectPriority, Aspects, Lazy, Stack } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketIamAuthorizer, WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -26,12 +26,15 @@ import { ApiPatternsError, describeValue } from '../core/errors';
 import { handlerCode } from '../core/handler-asset';
 import type { StageProfile } from '../core/stage-profile';
 import { createStageLogGroup } from '../core/stage-log-group';
-import { validateIntegerRange, validateIntegrationTimeout } from '../core/validation';
+import { validateIdentitySources, validateIntegerRange, validateIntegrationTimeout } from '../core/validation';
 import { v2StageOptions } from '../core/v2-stage';
 import { CONNECTIONS_SCHEMA, ConnectionsTable } from './connections-table';
 
 /** Route keys the construct owns; user routes may not reuse them. */
 export const BUILT_IN_WEBSOCKET_ROUTES = ['$connect', '$disconnect', '$default', 'subscribe', 'unsubscribe', 'publish'] as const;
+
+/** Identity sources of WebSocket request authorizers. */
+const WEBSOCKET_IDENTITY_SOURCE = /^(route\.request\.(header|querystring)|context|stageVariables)\.[A-Za-z0-9._-]+$/;
 
 /** What a user route name may look like: the value clients send as `action`. */
 const ROUTE_NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -52,7 +55,7 @@ const USER_ROUTE_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'];
 export interface WebSocketRouteOptions {
   /**
    * Integration timeout, 50 ms to 29 s.
-   * @default Duration.seconds(29)
+   * @default - the API's `integrationTimeout` (29 s unless set)
    */
   readonly timeout?: Duration;
 }
@@ -196,7 +199,7 @@ export class RealtimeWebSocketApi extends Construct {
     const { profile } = props;
     profile.validate(this);
     this.validateProps();
-    Aspects.of(this).add(new ApiGatewayPermissionAcknowledger());
+    Aspects.of(this).add(new ApiGatewayPermissionAcknowledger(), { priority: AspectPriority.MUTATING });
 
     const apiName = props.apiName ?? this.node.path.replace(/\//g, '-');
     this.stageName = profile.stageName;
@@ -375,6 +378,24 @@ export class RealtimeWebSocketApi extends Construct {
         this,
       );
     }
+    if (this.props.profile.caching) {
+      throw new ApiPatternsError(
+        'RestOnlyFeature',
+        'caching (profile.caching) needs a REST API; WebSocket APIs have no stage cache. Got: a profile with caching',
+        this,
+      );
+    }
+    const auth = props.connectAuth;
+    if (auth?.options.resultsCacheTtl !== undefined && auth.options.resultsCacheTtl.toSeconds() > 0) {
+      throw new ApiPatternsError(
+        'ConnectAuthCacheUnsupported',
+        `connectAuth.resultsCacheTtl must be unset: API Gateway does not cache authorizer results on WebSocket APIs. Got: ${auth.options.resultsCacheTtl.toSeconds()} s`,
+        this,
+      );
+    }
+    if (auth?.type === ApiAuthType.LAMBDA_REQUEST) {
+      validateIdentitySources(this, 'connectAuth', auth.options.identitySources!, WEBSOCKET_IDENTITY_SOURCE);
+    }
     const supported = [ApiAuthType.JWT, ApiAuthType.IAM, ApiAuthType.LAMBDA_REQUEST];
     if (props.connectAuth && !supported.includes(props.connectAuth.type)) {
       throw new ApiPatternsError(
@@ -437,12 +458,20 @@ export class RealtimeWebSocketApi extends Construct {
     }
   }
 
-  /** Grants table actions on the table itself and, for Query, on the channel index only. */
+  /**
+   * Grants table actions on the table itself and, for Query, on the channel index only; with a
+   * customer-managed key, the key actions those table actions need (decrypt to read, also
+   * encrypt and data keys to write), named one by one.
+   */
   private grantTable(grantee: IGrantable, actions: readonly string[], channelIndex = false): void {
     const table = this.connectionsTable;
     const resources = [table.tableArn, ...(channelIndex ? [`${table.tableArn}/index/${CONNECTIONS_SCHEMA.channelIndex}`] : [])];
     Grant.addToPrincipal({ grantee, actions: [...actions], resourceArns: resources });
-    if (this.props.tableEncryptionKey) this.props.tableEncryptionKey.grantEncryptDecrypt(grantee);
+    const key = this.props.tableEncryptionKey;
+    if (key) {
+      const writes = actions.some((a) => /Put|Delete|BatchWrite|Update/.test(a));
+      key.grant(grantee, 'kms:Decrypt', 'kms:DescribeKey', ...(writes ? ['kms:Encrypt', 'kms:GenerateDataKey'] : []));
+    }
   }
 
 }

@@ -1,4 +1,4 @@
-import { Aspects } from 'aws-cdk-lib';
+import { AspectPriority, Aspects } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type { Alarm, Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
@@ -206,7 +206,7 @@ export class ServerlessApi extends Construct {
     this.protocol = props.protocol ?? ApiProtocol.REST;
     const kind = this.protocol === ApiProtocol.REST ? ApiKind.REST : ApiKind.HTTP;
     props.profile.validate(this);
-    Aspects.of(this).add(new ApiGatewayPermissionAcknowledger());
+    Aspects.of(this).add(new ApiGatewayPermissionAcknowledger(), { priority: AspectPriority.MUTATING });
     if (this.protocol === ApiProtocol.HTTP) this.rejectRestOnlyProps();
     const cors = props.cors ? resolveCors(this, 'cors', props.cors) : undefined;
 

@@ -1,0 +1,69 @@
+import { App } from 'aws-cdk-lib';
+import type { Stage } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { applyCompliance } from '../../lib';
+import { PlatformStage } from '../../bin/platform-stage';
+import { PLATFORM } from '../../bin/stage-config';
+
+/** GIVEN the demo platform as bin/platform-app.ts builds it (account and Region left open). */
+function platform(): { app: App; stages: Record<string, Stage> } {
+  const app = new App();
+  const stages: Record<string, Stage> = {};
+  for (const config of PLATFORM.stages) stages[config.name] = new PlatformStage(app, config.name, { platform: PLATFORM, config });
+  return { app, stages };
+}
+
+function template(stage: Stage, stackId: string): Template {
+  return Template.fromStack(stage.node.findChild(stackId) as never);
+}
+
+describe('demo platform app', () => {
+  test('has dev, test and prod as separate Stages, each with shared, items and chat stacks', () => {
+    const { stages } = platform();
+    expect(Object.keys(stages)).toEqual(['dev', 'test', 'prod']);
+    for (const stage of Object.values(stages)) {
+      expect(stage.node.children.map((c) => c.node.id).sort()).toEqual(['ChatApi', 'ItemsApi', 'Shared']);
+    }
+  });
+
+  test('custom domains only in test and prod, one subdomain per stage', () => {
+    const { stages } = platform();
+    template(stages.dev, 'ItemsApi').resourceCountIs('AWS::ApiGateway::DomainName', 0);
+    template(stages.test, 'ItemsApi').hasResourceProperties('AWS::ApiGateway::DomainName', { DomainName: 'items.test.example.com' });
+    template(stages.prod, 'ItemsApi').hasResourceProperties('AWS::ApiGateway::DomainName', { DomainName: 'items.example.com' });
+    template(stages.prod, 'ChatApi').hasResourceProperties('AWS::ApiGatewayV2::DomainName', { DomainName: 'chat.example.com' });
+  });
+
+  test('prod alarms notify the encrypted topic; dev alarms have no action', () => {
+    const { stages } = platform();
+    template(stages.prod, 'Shared').hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    template(stages.prod, 'ItemsApi').hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: [Match.anyValue()] });
+    template(stages.dev, 'Shared').resourceCountIs('AWS::SNS::Topic', 0);
+    template(stages.dev, 'ItemsApi').hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: Match.absent() });
+  });
+
+  test('the items API: JWT on every route but the public mock health check, body validation on create', () => {
+    const { stages } = platform();
+    const items = template(stages.test, 'ItemsApi');
+    items.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'GET', AuthorizationType: 'NONE', Integration: { Type: 'MOCK' } });
+    items.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'POST', AuthorizationType: 'CUSTOM', RequestModels: Match.anyValue() });
+    items.resourceCountIs('AWS::ApiGateway::Authorizer', 1);
+    // One handler for the three items routes, and the JWT authorizer.
+    items.resourceCountIs('AWS::Lambda::Function', 2);
+  });
+
+  test('synthesizes with zero findings under the six compliance packs and template validation', () => {
+    const { app } = platform();
+    applyCompliance(app);
+    const assembly = app.synth();
+
+    // Every acknowledgment is auditable from the templates of the nested Stages alone, including
+    // those made by aspects at synthesis (Lambda permissions, the @connections wildcard).
+    const prod = assembly.getNestedAssembly('assembly-prod');
+    const items = prod.stacks.find((s) => s.stackName.includes('ItemsApi'))!.template as { Resources: Record<string, { Type: string; Metadata?: Record<string, unknown> }> };
+    const permission = Object.values(items.Resources).find((r) => r.Type === 'AWS::Lambda::Permission')!;
+    expect(JSON.stringify(permission.Metadata)).toContain('cdk-validator-cfnguard::lambda_function_public_access_prohibited_check');
+    const suppressed = Object.values(items.Resources).filter((r) => r.Metadata?.cdk_nag);
+    expect(suppressed.length).toBeGreaterThan(10);
+  });
+});
