@@ -27,7 +27,8 @@
  *   npx ts-node --transpile-only scripts/bench-fanout.ts
  *
  * Environment: BENCH_CLIENTS (1000), BENCH_BATCH (100), BENCH_WARM_UP_CLIENTS (200),
- * BENCH_WARM_UP_PUBLISHES (5), FANOUT_CONCURRENCY (the handler's, 100).
+ * BENCH_WARM_UP_PUBLISHES (5), FANOUT_CONCURRENCY (the handler's, 100), BENCH_CPU_PROF_DIR (unset;
+ * when set, every function process runs with `node --cpu-prof` and writes its profile there).
  * Prints plain lines and a final `BENCH_FANOUT {...}` JSON line. Stops by itself: every wait has a
  * timeout and a watchdog ends the process after BENCH_TIMEOUT_MS (180000).
  */
@@ -70,7 +71,7 @@ type FunctionName = keyof typeof FUNCTIONS;
 const ROUTE_KEYS = ['$connect', '$disconnect', '$default', 'subscribe', 'publish'] as const;
 
 type Invocation = { id: number; event: unknown };
-type InvocationResult = { id: number; result?: unknown; error?: string };
+type InvocationResult = { id: number; result?: unknown; error?: string; cpuMs: number };
 
 /**
  * The local execution environment of one function: loads the bundle and runs the invocations it is
@@ -80,11 +81,16 @@ type InvocationResult = { id: number; result?: unknown; error?: string };
 const RUNTIME_SOURCE = `
 const { handler } = await import(process.env.BENCH_HANDLER_URL);
 process.on('message', ({ id, event }) => {
+  // CPU time of the process while the invocation ran (others running meanwhile count too).
+  const cpu = process.cpuUsage();
+  const cpuMs = () => { const { user, system } = process.cpuUsage(cpu); return (user + system) / 1000; };
   handler(event).then(
-    (result) => process.send({ id, result }),
-    (err) => process.send({ id, error: err?.message ?? String(err) }),
+    (result) => process.send({ id, result, cpuMs: cpuMs() }),
+    (err) => process.send({ id, error: err?.message ?? String(err), cpuMs: cpuMs() }),
   );
 });
+// Like a sandbox whose API Gateway went away: nothing left to serve.
+process.on('disconnect', () => process.exit(0));
 process.send('ready');
 `;
 
@@ -110,9 +116,12 @@ class LocalFunction {
   private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (err: Error) => void }>();
   private nextId = 0;
   readonly ready: Promise<void>;
+  /** CPU time of the process during the last invocation that settled. */
+  lastCpuMs = 0;
 
   constructor(bundle: string, env: NodeJS.ProcessEnv) {
-    this.child = spawn(process.execPath, ['--input-type=module', '-e', RUNTIME_SOURCE], {
+    const profile = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
+    this.child = spawn(process.execPath, [...profile, '--input-type=module', '-e', RUNTIME_SOURCE], {
       cwd: ROOT,
       env: { ...env, BENCH_HANDLER_URL: pathToFileURL(join(BUNDLE_DIR, bundle, 'index.mjs')).href, NODE_NO_WARNINGS: '1' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -127,6 +136,7 @@ class LocalFunction {
         }
         const call = this.pending.get(message.id);
         this.pending.delete(message.id);
+        this.lastCpuMs = message.cpuMs;
         if (message.error !== undefined) call?.reject(new Error(message.error));
         else call?.resolve(message.result);
       });
@@ -141,9 +151,19 @@ class LocalFunction {
     });
   }
 
-  stop(): void {
+  /** Disconnects (the function exits by itself, writing its CPU profile if asked to). */
+  stop(): Promise<void> {
     this.child.removeAllListeners('exit');
-    this.child.kill();
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.child.kill(), 5_000);
+      this.child.once('exit', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      if (this.child.connected) this.child.disconnect();
+      else this.child.kill();
+    });
   }
 }
 
@@ -200,12 +220,12 @@ async function main(): Promise<void> {
       return [name, new LocalFunction(bundle, { ...process.env, ...extra })];
     }),
   ) as Record<FunctionName, LocalFunction>;
-  const stopFunctions = () => Object.values(functions).forEach((fn) => fn.stop());
+  const stopFunctions = () => Promise.all(Object.values(functions).map((fn) => fn.stop()));
 
   try {
     await Promise.all(Object.values(functions).map((fn) => fn.ready));
   } catch (err) {
-    stopFunctions();
+    await stopFunctions();
     throw err;
   }
   gateway.setAuthorizer((event: WebSocketAuthorizerEvent) => functions.authorizer.invoke<APIGatewayAuthorizerResult>(event));
@@ -297,17 +317,19 @@ async function main(): Promise<void> {
       publishAnswer: answer,
       publishAnsweredMs: round(answeredAfter),
       coldPublishMs: round(warmUpTimes[0]),
+      publishCpuMs: round(functions.publish.lastCpuMs),
     };
     console.log(`deliveries: ${result.deliveries} (publish answered ${JSON.stringify(answer)} after ${result.publishAnsweredMs} ms)`);
     console.log(`total: ${result.totalMs} ms`);
     console.log(`deliveries per second: ${result.deliveriesPerSecond}`);
     console.log(`delivery latency p50: ${result.p50Ms} ms`);
     console.log(`delivery latency p99: ${result.p99Ms} ms`);
+    console.log(`publish function CPU time: ${result.publishCpuMs} ms (first delivery after ${result.firstMs} ms)`);
     console.log(`BENCH_FANOUT ${JSON.stringify(result)}`);
   } finally {
     // Cuts every socket without running $disconnect, then stops the servers.
     await gateway.close();
-    stopFunctions();
+    await stopFunctions();
     rmSync(caDir, { recursive: true, force: true });
     await idp.close();
     await dynamo.close();

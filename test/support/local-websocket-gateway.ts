@@ -62,6 +62,8 @@ export interface LocalWebSocketGateway {
   /** `http://127.0.0.1:<port>/<stage>`: the management API endpoint, for `CALLBACK_URL`. */
   readonly callbackUrl: string;
   addRoute(routeKey: string, handler: LocalRouteHandler): void;
+  /** Sets (or replaces) the `$connect` authorizer, for integrations that start after the gateway. */
+  setAuthorizer(authorizer: LocalAuthorizer): void;
   /** Ids of the open connections. */
   connectionIds(): string[];
   /** Cuts the connection without running `$disconnect`. */
@@ -96,6 +98,7 @@ export async function startLocalWebSocketGateway(
   const routeSelectionKey = options.routeSelectionKey ?? 'action';
   const maxMessageBytes = options.maxMessageBytes ?? 128 * 1024;
   const routes = new Map<string, LocalRouteHandler>(Object.entries(options.routes ?? {}));
+  let authorizer = options.authorizer;
   const connections = new Map<string, Connection>();
   const inFlight = new Set<Promise<unknown>>();
   const pendingIds = new WeakMap<IncomingMessage, string>();
@@ -165,11 +168,11 @@ export async function startLocalWebSocketGateway(
     const headers = headerParameters(req);
 
     let authorizerContext: AuthorizerContext | undefined;
-    if (options.authorizer) {
+    if (authorizer) {
       const started = Date.now();
       let result: APIGatewayAuthorizerResult;
       try {
-        result = await options.authorizer({
+        result = await authorizer({
           type: 'REQUEST',
           methodArn: `arn:aws:execute-api:${REGION}:${ACCOUNT_ID}:${apiId}/${stage}/$connect`,
           ...headers,
@@ -323,7 +326,8 @@ export async function startLocalWebSocketGateway(
       if (!open) {
         return sendApiError(res, 410, 'GoneException', 'Gone');
       }
-      connection.socket.send(body.toString('utf8'));
+      // A text frame, like API Gateway sends for a post (the bytes as posted, without re-encoding).
+      connection.socket.send(body, { binary: false });
       res.writeHead(200).end();
     } else if (!open) {
       sendApiError(res, 410, 'GoneException', 'Gone');
@@ -346,6 +350,9 @@ export async function startLocalWebSocketGateway(
     callbackUrl: `http://${domainName}/${stage}`,
     addRoute: (routeKey, handler) => {
       routes.set(routeKey, handler);
+    },
+    setAuthorizer: (handler) => {
+      authorizer = handler;
     },
     connectionIds: () => [...connections.keys()],
     dropConnection: (connectionId) => {

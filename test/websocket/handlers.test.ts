@@ -262,6 +262,25 @@ describe('publish', () => {
     }
   });
 
+  test('delivers exactly once to a channel read in several pages (first page = FANOUT_CONCURRENCY ids)', async () => {
+    // FANOUT_CONCURRENCY is 4 here: an 11-member channel is read as a page of 4, then the rest.
+    const members = [];
+    for (let i = 0; i < 11; i += 1) members.push(await subscribed('paged-room'));
+
+    expect(answerOf(await publishTo('paged-room', 'hello'))).toMatchObject({ delivered: 11, gone: 0, failed: 0 });
+    expect(endpoint.posts.map((post) => post.connectionId).sort()).toEqual([...members].sort());
+  });
+
+  test('channelMembers lists every member once across small pages, reading ahead', async () => {
+    const members = [];
+    for (let i = 0; i < 7; i += 1) members.push(await subscribed('pages'));
+    const { ConnectionRepository } = await import('../../lambda/websocket/lib/connection-repository');
+    const repository = new ConnectionRepository({ client: dynamo.documentClient, tableName: TABLE_NAME, channelIndexName: CHANNEL_INDEX });
+    const listed: string[] = [];
+    for await (const id of repository.channelMembers('pages', { firstPageSize: 1, pageSize: 2 })) listed.push(id);
+    expect(listed.sort()).toEqual([...members].sort());
+  });
+
   test('sends null as the sender when the connection has no identity, and accepts null data', async () => {
     await subscribed('anon');
     const event = wsEvent({ routeKey: 'publish', connectionId: newConnectionId(), body: { action: 'publish', channel: 'anon', data: null } });

@@ -69,8 +69,9 @@ export const managementApiModule: () => Promise<ManagementApiModule> = once(
  *   50 would silently cap `FANOUT_CONCURRENCY`), so every worker keeps its connection warm;
  * - `cacheMiddleware` resolves the middleware stack once per command type instead of once per
  *   call (a fan-out sends thousands of identical commands; nothing edits the stack per command);
- * - it is deliberately not traced call by call: one X-Ray subsegment per subscriber would bury the
- *   trace (and cost CPU per post); the route's subsegment covers the fan-out.
+ * - it is deliberately not traced call by call (neither `captureAWSv3Client` nor the Tracer's HTTP
+ *   capture, which `observability.ts` turns off): one X-Ray subsegment per subscriber would bury
+ *   the trace and cost CPU per post; the route's subsegment covers the fan-out.
  */
 export const managementApiClient: () => Promise<ManagementApi.ApiGatewayManagementApiClient> = once(async () => {
   const endpoint = callbackUrl();

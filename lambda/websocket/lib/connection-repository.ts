@@ -78,6 +78,13 @@ export interface ConnectionRepositoryOptions {
 
 type ItemKey = { connectionId: string; sk: string };
 
+export interface ChannelMembersOptions {
+  /** Items in the first page. Default: as many as fit in DynamoDB's 1 MB page. */
+  readonly firstPageSize?: number;
+  /** Items in each later page. Default: as many as fit in DynamoDB's 1 MB page. */
+  readonly pageSize?: number;
+}
+
 /** The client together with the `@aws-sdk/lib-dynamodb` command classes. */
 interface Dynamo {
   readonly client: DynamoDBDocumentClient;
@@ -189,26 +196,36 @@ export class ConnectionRepository {
     return Attributes !== undefined;
   }
 
-  /** The ids of the connections subscribed to `channel`, read page by page from the index. */
-  async *channelMembers(channel: string): AsyncGenerator<string, void, undefined> {
+  /**
+   * The ids of the connections subscribed to `channel`, read page by page from the index. Each
+   * next page is requested as soon as the previous one arrives, so reading overlaps with whatever
+   * the caller does with the ids (the fan-out posts them). `firstPageSize` limits the first page, so
+   * a caller can start working before a large channel's first full (1 MB) page has been read.
+   */
+  async *channelMembers(channel: string, options: ChannelMembersOptions = {}): AsyncGenerator<string, void, undefined> {
     const { client, commands } = await this.dynamo();
     const { QueryCommand } = commands;
-    let exclusiveStartKey: Record<string, unknown> | undefined;
-    do {
-      const page = await client.send(
+    const query = (exclusiveStartKey: Record<string, unknown> | undefined, limit: number | undefined) =>
+      client.send(
         new QueryCommand({
           TableName: this.tableName,
           IndexName: this.indexName,
           KeyConditionExpression: 'channel = :channel',
           ExpressionAttributeValues: { ':channel': channel },
           ExclusiveStartKey: exclusiveStartKey,
+          Limit: limit,
         }),
       );
+    let next: ReturnType<typeof query> | undefined = query(undefined, options.firstPageSize);
+    while (next) {
+      const page: Awaited<ReturnType<typeof query>> = await next;
+      next = page.LastEvaluatedKey ? query(page.LastEvaluatedKey, options.pageSize) : undefined;
+      // If the caller stops early, a failure of the page read ahead must not go unhandled.
+      next?.catch(() => undefined);
       for (const item of page.Items ?? []) {
         yield item.connectionId as string;
       }
-      exclusiveStartKey = page.LastEvaluatedKey;
-    } while (exclusiveStartKey);
+    }
   }
 
   /**

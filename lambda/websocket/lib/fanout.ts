@@ -38,7 +38,10 @@ export async function fanOut(options: FanoutOptions): Promise<FanoutResult> {
   let gone = 0;
   let failed = 0;
 
-  await forEachConcurrently(repository.channelMembers(channel), concurrency, async (connectionId) => {
+  // The first page holds one id per worker, so posting starts after a small read; later pages
+  // (1 MB each) are read while the posts of the previous one run.
+  const members = repository.channelMembers(channel, { firstPageSize: concurrency });
+  await forEachConcurrently(members, concurrency, async (connectionId) => {
     try {
       await managementApi.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }));
       delivered += 1;

@@ -13,4 +13,10 @@ export { MetricUnit } from '@aws-lambda-powertools/metrics';
 
 export const logger = new Logger();
 export const metrics = new Metrics();
-export const tracer = new Tracer();
+/**
+ * Traces each invocation (see `defineRoute`) and, through `captureAWSv3Client`, every DynamoDB call.
+ * `captureHTTPsRequests: false`: the Tracer would otherwise patch `http`/`https` globally and open
+ * one subsegment per request — one per subscriber for the management API posts of a fan-out
+ * (thousands per publish, at a CPU cost per post), and a second one for each DynamoDB call.
+ */
+export const tracer = new Tracer({ captureHTTPsRequests: false });
