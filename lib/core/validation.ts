@@ -137,16 +137,19 @@ export function validateBasePath(scope: IConstruct, prop: string, basePath: stri
   }
 }
 
-/** Identity sources of a request authorizer: at least one, each in the syntax of the API kind. */
-export function validateIdentitySources(scope: IConstruct, prop: string, sources: string[], syntax: RegExp): void {
+/**
+ * Identity sources of a request authorizer: at least one, each in the syntax of the API kind.
+ * `prop` is the full prop path; `example` shows a valid source of this kind.
+ */
+export function validateIdentitySources(scope: IConstruct, prop: string, sources: string[], syntax: RegExp, example: string): void {
   if (sources.length === 0) {
-    throw new ApiPatternsError('IdentitySourcesInvalid', `${prop}.auth.identitySources must list at least one source. Got: []`, scope);
+    throw new ApiPatternsError('IdentitySourcesInvalid', `${prop} must list at least one source, e.g. ${describeValue(example)}. Got: []`, scope);
   }
   for (const source of sources) {
     if (isUnresolved(source) || syntax.test(source)) continue;
     throw new ApiPatternsError(
       'IdentitySourcesInvalid',
-      `${prop}.auth.identitySources entries must match ${syntax} for this API kind (REST: 'method.request.header.Name'; HTTP: '$request.header.Name'). Got: ${describeValue(source)}`,
+      `${prop} entries must match ${syntax}, e.g. ${describeValue(example)}. Got: ${describeValue(source)}`,
       scope,
     );
   }

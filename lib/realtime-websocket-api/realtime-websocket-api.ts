@@ -272,7 +272,7 @@ export class RealtimeWebSocketApi extends Construct {
     this.alarms = this.observability.alarms;
     this.dashboard = this.observability.dashboard;
     for (const [role, handler] of Object.entries(this.handlers)) if (handler) this.observability.watchFunction(`${role}Handler`, handler);
-    for (const [name, handler] of Object.entries(props.routes ?? {})) this.addRoute(name, handler);
+    for (const [name, handler] of Object.entries(props.routes ?? {})) this.addUserRoute(`routes[${JSON.stringify(name)}]`, name, handler, {});
   }
 
   /**
@@ -282,7 +282,10 @@ export class RealtimeWebSocketApi extends Construct {
    * answer is sent back to the caller (route response).
    */
   public addRoute(name: string, handler: IFunction, options: WebSocketRouteOptions = {}): void {
-    const prop = `addRoute(${JSON.stringify(name)})`;
+    this.addUserRoute(`addRoute(${JSON.stringify(name)})`, name, handler, options);
+  }
+
+  private addUserRoute(prop: string, name: string, handler: IFunction, options: WebSocketRouteOptions): void {
     if ((BUILT_IN_WEBSOCKET_ROUTES as readonly string[]).includes(name) || this.routeNames.includes(name)) {
       throw new ApiPatternsError(
         'WebSocketRouteReserved',
@@ -394,7 +397,7 @@ export class RealtimeWebSocketApi extends Construct {
       );
     }
     if (auth?.type === ApiAuthType.LAMBDA_REQUEST) {
-      validateIdentitySources(this, 'connectAuth', auth.options.identitySources!, WEBSOCKET_IDENTITY_SOURCE);
+      validateIdentitySources(this, 'connectAuth.identitySources', auth.options.identitySources!, WEBSOCKET_IDENTITY_SOURCE, 'route.request.querystring.token');
     }
     const supported = [ApiAuthType.JWT, ApiAuthType.IAM, ApiAuthType.LAMBDA_REQUEST];
     if (props.connectAuth && !supported.includes(props.connectAuth.type)) {

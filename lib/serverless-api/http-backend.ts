@@ -156,7 +156,7 @@ export class HttpBackend implements ApiBackend {
         });
         break;
       case ApiAuthType.LAMBDA_REQUEST:
-        validateIdentitySources(this.scope, prop, auth.options.identitySources!, HTTP_IDENTITY_SOURCE);
+        validateIdentitySources(this.scope, `${prop}.auth.identitySources`, auth.options.identitySources!, HTTP_IDENTITY_SOURCE, '$request.header.Authorization');
         authorizer = new HttpLambdaAuthorizer(id, auth.options.handler!, {
           responseTypes: [HttpLambdaResponseType.IAM],
           identitySource: auth.options.identitySources,

@@ -211,7 +211,7 @@ export class RestBackend implements ApiBackend {
           resultsCacheTtl: ttl,
         });
       case ApiAuthType.LAMBDA_REQUEST:
-        validateIdentitySources(this.scope, prop, auth.options.identitySources!, REST_IDENTITY_SOURCE);
+        validateIdentitySources(this.scope, `${prop}.auth.identitySources`, auth.options.identitySources!, REST_IDENTITY_SOURCE, 'method.request.header.Authorization');
         return new apigw.RequestAuthorizer(this.scope, id, {
           handler: auth.options.handler!,
           identitySources: auth.options.identitySources!,

@@ -1,0 +1,28 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { applyCompliance } from '../../lib';
+import { fullWebSocketApi, minimalWebSocketApi } from './fixtures';
+
+// Synthesized with the five cdk-nag packs and Control Tower's guard rules: an unacknowledged
+// finding makes synth throw, so a clean synth is the assertion.
+describe('RealtimeWebSocketApi compliance', () => {
+  test.each([
+    ['minimal', minimalWebSocketApi],
+    ['full', fullWebSocketApi],
+  ])('%s configuration has no violations under all six packs', (_name, build) => {
+    const app = new App();
+    build(new Stack(app, 'Compliance'));
+    applyCompliance(app);
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  test('a finding that nothing acknowledges fails synth', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Compliance');
+    minimalWebSocketApi(stack);
+    // An SNS topic without encryption or TLS enforcement breaks several rules.
+    new Topic(stack, 'PlainTopic');
+    applyCompliance(app);
+    expect(() => app.synth()).toThrow();
+  });
+});

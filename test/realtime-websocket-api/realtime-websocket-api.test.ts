@@ -1,0 +1,676 @@
+import { Duration } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import { MethodLoggingLevel } from 'aws-cdk-lib/aws-apigateway';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { HostedZone } from 'aws-cdk-lib/aws-route53';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { ApiAuth, ApiCustomDomain, ApiKind, StageProfile } from '../../lib';
+import { inlineFunction, templateOf } from '../support/stacks';
+import { JWT, logicalIdOf, resolvedJson, userRouteFunction, webSocketApi } from './fixtures';
+
+describe('RealtimeWebSocketApi', () => {
+  describe('API and routes', () => {
+    test('creates a WebSocket API that selects routes on $request.body.action', () => {
+      // GIVEN / WHEN
+      const { template } = webSocketApi({ description: 'Chat rooms' });
+
+      // THEN
+      template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+      template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+        Name: 'chat',
+        Description: 'Chat rooms',
+        ProtocolType: 'WEBSOCKET',
+        RouteSelectionExpression: '$request.body.action',
+      });
+    });
+
+    test('names the API after the construct path when apiName is not given', () => {
+      const { template } = webSocketApi({ apiName: undefined });
+
+      template.hasResourceProperties('AWS::ApiGatewayV2::Api', { Name: 'TestStack-Chat' });
+    });
+
+    test('creates the six built-in routes, each with its own handler', () => {
+      const { template, api } = webSocketApi();
+
+      template.resourceCountIs('AWS::ApiGatewayV2::Route', 6);
+      template.resourceCountIs('AWS::ApiGatewayV2::Integration', 6);
+      template.resourceCountIs('AWS::Lambda::Function', 6);
+      for (const key of ['$connect', '$disconnect', '$default', 'subscribe', 'unsubscribe', 'publish']) {
+        template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: key, AuthorizationType: 'NONE' });
+      }
+      expect(api.handlers.authorizer).toBeUndefined();
+    });
+
+    test('sends the answers of $default, subscribe, unsubscribe and publish back to the caller', () => {
+      const { template } = webSocketApi();
+
+      template.resourceCountIs('AWS::ApiGatewayV2::RouteResponse', 4);
+      const routes = template.findResources('AWS::ApiGatewayV2::Route');
+      const routeIdByKey = Object.fromEntries(Object.entries(routes).map(([id, r]) => [r.Properties.RouteKey, id]));
+      for (const key of ['$default', 'subscribe', 'unsubscribe', 'publish']) {
+        template.hasResourceProperties('AWS::ApiGatewayV2::RouteResponse', { RouteId: { Ref: routeIdByKey[key] }, RouteResponseKey: '$default' });
+        expect(routes[routeIdByKey[key]].Properties.RouteResponseSelectionExpression).toBe('$default');
+      }
+      for (const key of ['$connect', '$disconnect']) {
+        expect(routes[routeIdByKey[key]].Properties.RouteResponseSelectionExpression).toBeUndefined();
+      }
+    });
+
+    test('integrations are Lambda proxies with API Gateway’s default timeout unless one is set', () => {
+      const { template } = webSocketApi();
+
+      template.allResourcesProperties('AWS::ApiGatewayV2::Integration', { IntegrationType: 'AWS_PROXY', TimeoutInMillis: Match.absent() });
+    });
+
+    test('integrationTimeout is written on every built-in integration', () => {
+      const { template } = webSocketApi({ integrationTimeout: Duration.seconds(29) });
+
+      template.allResourcesProperties('AWS::ApiGatewayV2::Integration', { TimeoutInMillis: 29000 });
+    });
+
+    test('the shortest integration timeout, 50 ms, is accepted', () => {
+      const { template } = webSocketApi({ integrationTimeout: Duration.millis(50) });
+
+      template.allResourcesProperties('AWS::ApiGatewayV2::Integration', { TimeoutInMillis: 50 });
+    });
+
+    test('lets API Gateway invoke each handler, scoped to this API', () => {
+      const { template, stack, api } = webSocketApi();
+
+      template.resourceCountIs('AWS::Lambda::Permission', 6);
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        Principal: 'apigateway.amazonaws.com',
+        FunctionName: { 'Fn::GetAtt': [logicalIdOf(stack, api.handlers.publish), 'Arn'] },
+        SourceArn: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([{ Ref: logicalIdOf(stack, api.api) }])] }),
+      });
+    });
+  });
+
+  describe('$connect authorization', () => {
+    test('publicConnect leaves $connect without an authorizer', () => {
+      const { template } = webSocketApi({ publicConnect: true });
+
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$connect', AuthorizationType: 'NONE', AuthorizerId: Match.absent() });
+      template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
+    });
+
+    test('ApiAuth.jwt adds a bundled REQUEST authorizer reading the token query parameter, on $connect only', () => {
+      // GIVEN / WHEN
+      const { template, stack, api } = webSocketApi({ connectAuth: ApiAuth.jwt(JWT) });
+
+      // THEN
+      template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
+      template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+        AuthorizerType: 'REQUEST',
+        IdentitySource: ['route.request.querystring.token'],
+        AuthorizerUri: Match.objectLike({
+          'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [logicalIdOf(stack, api.handlers.authorizer!), 'Arn'] }])],
+        }),
+      });
+      const authorizerId = Object.keys(template.findResources('AWS::ApiGatewayV2::Authorizer'))[0];
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$connect', AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } });
+      const others = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).filter((r) => r.Properties.RouteKey !== '$connect');
+      expect(others).toHaveLength(5);
+      for (const route of others) {
+        expect(route.Properties.AuthorizationType).toBe('NONE');
+        expect(route.Properties.AuthorizerId).toBeUndefined();
+      }
+      template.resourceCountIs('AWS::Lambda::Function', 7);
+      template.resourceCountIs('AWS::Lambda::Permission', 7);
+    });
+
+    test('the JWT authorizer function gets the issuer and audiences, and no scope setting without scopes', () => {
+      const { template, stack, api } = webSocketApi({ connectAuth: ApiAuth.jwt(JWT) });
+
+      const fn = template.findResources('AWS::Lambda::Function')[logicalIdOf(stack, api.handlers.authorizer!)];
+      expect(fn.Properties.Environment.Variables).toMatchObject({ JWT_ISSUER: 'https://id.example.com/', JWT_AUDIENCE: 'chat,chat-admin' });
+      expect(fn.Properties.Environment.Variables.JWT_REQUIRED_SCOPES).toBeUndefined();
+      expect(fn.Properties.Environment.Variables.JWT_JWKS_URI).toBeUndefined();
+    });
+
+    test('the JWT authorizer function gets the required scopes and the JWKS URI when given', () => {
+      const { template } = webSocketApi({
+        connectAuth: ApiAuth.jwt({ ...JWT, scopes: ['chat/read', 'chat/write'], jwksUri: 'https://keys.example.com/jwks.json' }),
+      });
+
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({
+            JWT_ISSUER: JWT.issuer,
+            JWT_REQUIRED_SCOPES: 'chat/read chat/write',
+            JWT_JWKS_URI: 'https://keys.example.com/jwks.json',
+          }),
+        },
+      });
+    });
+
+    test('ApiAuth.iam() makes $connect require SigV4, with no authorizer resource', () => {
+      const { template, api } = webSocketApi({ connectAuth: ApiAuth.iam() });
+
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$connect', AuthorizationType: 'AWS_IAM' });
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'publish', AuthorizationType: 'NONE' });
+      template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
+      expect(api.handlers.authorizer).toBeUndefined();
+    });
+
+    test('ApiAuth.lambdaRequest runs the given function with the given identity sources', () => {
+      // GIVEN
+      let authorizerFn: ReturnType<typeof inlineFunction> | undefined;
+      // WHEN
+      const { template, stack, api } = webSocketApi((s) => {
+        authorizerFn = inlineFunction(s, 'MyAuthorizer');
+        return { connectAuth: ApiAuth.lambdaRequest(authorizerFn, { identitySources: ['route.request.header.X-Api-Key'] }) };
+      });
+
+      // THEN
+      template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+        AuthorizerType: 'REQUEST',
+        IdentitySource: ['route.request.header.X-Api-Key'],
+        AuthorizerUri: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [logicalIdOf(stack, authorizerFn!), 'Arn'] }])] }),
+      });
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$connect', AuthorizationType: 'CUSTOM' });
+      template.hasResourceProperties('AWS::Lambda::Permission', {
+        FunctionName: { 'Fn::GetAtt': [logicalIdOf(stack, authorizerFn!), 'Arn'] },
+        Principal: 'apigateway.amazonaws.com',
+      });
+      expect(api.handlers.authorizer).toBeUndefined();
+    });
+  });
+
+  describe('stage', () => {
+    test('is auto-deployed and throttled from the profile', () => {
+      const { template, api } = webSocketApi({ profile: StageProfile.test({ stageName: 'staging', throttle: { rateLimit: 12, burstLimit: 34 } }) });
+
+      template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
+      template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        StageName: 'staging',
+        AutoDeploy: true,
+        DefaultRouteSettings: Match.objectLike({ ThrottlingRateLimit: 12, ThrottlingBurstLimit: 34 }),
+      });
+      expect(api.stageName).toBe('staging');
+    });
+
+    test('writes one-line JSON access logs with the connection, event type and route', () => {
+      const { template, stack, api } = webSocketApi();
+
+      const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0];
+      expect(stage.Properties.AccessLogSettings.DestinationArn).toEqual({ 'Fn::GetAtt': [logicalIdOf(stack, api.accessLogGroup), 'Arn'] });
+      const format = JSON.parse(stage.Properties.AccessLogSettings.Format);
+      expect(format).toMatchObject({
+        connectionId: '$context.connectionId',
+        eventType: '$context.eventType',
+        routeKey: '$context.routeKey',
+        requestId: '$context.requestId',
+        integrationError: '$context.integration.error',
+        authorizerError: '$context.authorizer.error',
+      });
+      expect(stage.Properties.AccessLogSettings.Format).not.toMatch(/\n/);
+    });
+
+    test('the access-log group takes retention and key from the profile', () => {
+      const { template, stack, api } = webSocketApi((s) => ({ profile: StageProfile.prod({ logEncryptionKey: new Key(s, 'LogKey') }) }));
+
+      const logGroup = template.findResources('AWS::Logs::LogGroup')[logicalIdOf(stack, api.accessLogGroup)];
+      expect(logGroup).toMatchObject({
+        Properties: { RetentionInDays: 365, KmsKeyId: { 'Fn::GetAtt': [logicalIdOf(stack, stack.node.findChild('LogKey')), 'Arn'] } },
+        DeletionPolicy: 'Retain',
+      });
+    });
+
+    test.each([
+      ['dev', StageProfile.dev(), 'INFO', false],
+      ['prod', StageProfile.prod(), 'ERROR', false],
+      ['dev with data trace', StageProfile.dev({ dataTrace: true }), 'INFO', true],
+      ['test with logging off', StageProfile.test({ executionLogLevel: MethodLoggingLevel.OFF }), 'OFF', false],
+    ])('execution logs from the %s profile', (_name, profile, level, dataTrace) => {
+      const { template } = webSocketApi({ profile });
+
+      template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+        DefaultRouteSettings: Match.objectLike({ LoggingLevel: level, DataTraceEnabled: dataTrace }),
+      });
+    });
+
+    test('a tracing profile traces the functions, and writes no tracing setting on the WebSocket stage', () => {
+      // GIVEN a profile with X-Ray tracing, which API Gateway supports on REST stages only
+      const { template } = webSocketApi({ profile: StageProfile.dev({ tracing: true }) });
+
+      // THEN
+      const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0];
+      expect(JSON.stringify(stage.Properties)).not.toMatch(/Tracing|XRay/i);
+      template.allResourcesProperties('AWS::Lambda::Function', { TracingConfig: { Mode: 'Active' } });
+    });
+
+    test('a profile without tracing leaves the functions untraced', () => {
+      const { template } = webSocketApi({ profile: StageProfile.dev({ tracing: false }) });
+
+      template.allResourcesProperties('AWS::Lambda::Function', { TracingConfig: Match.absent() });
+    });
+  });
+
+  describe('connection table', () => {
+    test('has the key schema, index, TTL, billing, backups and encryption the handlers rely on', () => {
+      const { template } = webSocketApi();
+
+      template.resourceCountIs('AWS::DynamoDB::Table', 1);
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        KeySchema: [
+          { AttributeName: 'connectionId', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true, KMSMasterKeyId: Match.absent() },
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'byChannel',
+            KeySchema: [
+              { AttributeName: 'channel', KeyType: 'HASH' },
+              { AttributeName: 'connectionId', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'KEYS_ONLY' },
+          },
+        ],
+      });
+    });
+
+    test('is retained with a prod profile', () => {
+      const { template } = webSocketApi({ profile: StageProfile.prod() });
+
+      template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    });
+
+    test('is deleted with a dev profile', () => {
+      const { template } = webSocketApi({ profile: StageProfile.dev() });
+
+      template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
+    });
+
+    test('is encrypted with the customer-managed tableEncryptionKey', () => {
+      const { template, stack } = webSocketApi((s) => ({ tableEncryptionKey: new Key(s, 'TableKey') }));
+
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: { 'Fn::GetAtt': [logicalIdOf(stack, stack.node.findChild('TableKey')), 'Arn'] } },
+      });
+    });
+
+    test('every handler gets the table and index names', () => {
+      const { template, stack, api } = webSocketApi();
+
+      const tableId = logicalIdOf(stack, api.connectionsTable);
+      const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+      expect(functions).toHaveLength(6);
+      for (const fn of functions) {
+        expect(fn.Properties.Environment.Variables).toMatchObject({ CONNECTIONS_TABLE_NAME: { Ref: tableId }, CHANNEL_INDEX_NAME: 'byChannel' });
+      }
+    });
+  });
+
+  describe('handler environment', () => {
+    test('the publish handler gets the callback URL and the default fan-out concurrency', () => {
+      const { template, stack, api } = webSocketApi();
+
+      const publish = template.findResources('AWS::Lambda::Function')[logicalIdOf(stack, api.handlers.publish)];
+      expect(publish.Properties.Environment.Variables).toMatchObject({ CALLBACK_URL: resolvedJson(stack, api.callbackUrl), FANOUT_CONCURRENCY: '100' });
+    });
+
+    test.each([1, 250, 1000])('fanoutConcurrency %d reaches the publish handler', (concurrency) => {
+      const { template, stack, api } = webSocketApi({ fanoutConcurrency: concurrency });
+
+      const publish = template.findResources('AWS::Lambda::Function')[logicalIdOf(stack, api.handlers.publish)];
+      expect(publish.Properties.Environment.Variables.FANOUT_CONCURRENCY).toBe(String(concurrency));
+    });
+
+    test('the default handler lists the built-in message routes', () => {
+      const { template, stack, api } = webSocketApi();
+
+      const fallback = template.findResources('AWS::Lambda::Function')[logicalIdOf(stack, api.handlers.default)];
+      expect(fallback.Properties.Environment.Variables.AVAILABLE_ROUTES).toBe('subscribe,unsubscribe,publish');
+    });
+
+    test('the default handler also lists user routes, including those added after construction', () => {
+      // GIVEN an API with one user route from props
+      const { stack, api } = webSocketApi((s) => ({ routes: { sendMessage: userRouteFunction(s) } }));
+
+      // WHEN another is added later
+      api.addRoute('typing', userRouteFunction(stack, 'Typing'));
+
+      // THEN
+      const fallback = templateOf(stack).findResources('AWS::Lambda::Function')[logicalIdOf(stack, api.handlers.default)];
+      expect(fallback.Properties.Environment.Variables.AVAILABLE_ROUTES).toBe('subscribe,unsubscribe,publish,sendMessage,typing');
+    });
+
+    test('functionOptions reach every function the construct creates', () => {
+      const { template } = webSocketApi({ connectAuth: ApiAuth.jwt(JWT), functionOptions: { memorySize: 512, timeout: Duration.seconds(10) } });
+
+      template.resourceCountIs('AWS::Lambda::Function', 7);
+      template.allResourcesProperties('AWS::Lambda::Function', {
+        MemorySize: 512,
+        Timeout: 10,
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        LoggingConfig: Match.objectLike({ LogFormat: 'JSON' }),
+      });
+    });
+  });
+
+  describe('user routes', () => {
+    test('props.routes adds a route with an integration, a route response and an invoke permission', () => {
+      // GIVEN
+      let fn: ReturnType<typeof userRouteFunction> | undefined;
+      // WHEN
+      const { template, stack } = webSocketApi((s) => {
+        fn = userRouteFunction(s);
+        return { routes: { sendMessage: fn } };
+      });
+
+      // THEN
+      template.resourceCountIs('AWS::ApiGatewayV2::Route', 7);
+      template.resourceCountIs('AWS::ApiGatewayV2::RouteResponse', 5);
+      const routeId = Object.entries(template.findResources('AWS::ApiGatewayV2::Route')).find(([, r]) => r.Properties.RouteKey === 'sendMessage')![0];
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'sendMessage', AuthorizationType: 'NONE', RouteResponseSelectionExpression: '$default' });
+      template.hasResourceProperties('AWS::ApiGatewayV2::RouteResponse', { RouteId: { Ref: routeId }, RouteResponseKey: '$default' });
+      template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+        IntegrationType: 'AWS_PROXY',
+        IntegrationUri: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [logicalIdOf(stack, fn!), 'Arn'] }])] }),
+      });
+      template.hasResourceProperties('AWS::Lambda::Permission', { FunctionName: { 'Fn::GetAtt': [logicalIdOf(stack, fn!), 'Arn'] } });
+    });
+
+    test('a user route function gets the table, index and callback URL', () => {
+      const { stack, api } = webSocketApi();
+      const fn = userRouteFunction(stack);
+
+      api.addRoute('sendMessage', fn);
+
+      const synthesized = templateOf(stack).findResources('AWS::Lambda::Function')[logicalIdOf(stack, fn)];
+      expect(synthesized.Properties.Environment.Variables).toMatchObject({
+        CONNECTIONS_TABLE_NAME: { Ref: logicalIdOf(stack, api.connectionsTable) },
+        CHANNEL_INDEX_NAME: 'byChannel',
+        CALLBACK_URL: resolvedJson(stack, api.callbackUrl),
+      });
+    });
+
+    test('addRoute options.timeout is written on that route’s integration only', () => {
+      const { stack, api } = webSocketApi({ integrationTimeout: Duration.seconds(5) });
+      const fn = userRouteFunction(stack);
+
+      api.addRoute('slow', fn, { timeout: Duration.seconds(29) });
+
+      const template = templateOf(stack);
+      template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+        IntegrationUri: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [logicalIdOf(stack, fn), 'Arn'] }])] }),
+        TimeoutInMillis: 29000,
+      });
+      const timeouts = Object.values(template.findResources('AWS::ApiGatewayV2::Integration')).map((i) => i.Properties.TimeoutInMillis);
+      expect(timeouts.sort()).toEqual([29000, 5000, 5000, 5000, 5000, 5000, 5000]);
+    });
+
+    test('a user route without options.timeout takes integrationTimeout', () => {
+      const { stack, api } = webSocketApi({ integrationTimeout: Duration.seconds(3) });
+
+      api.addRoute('fast', userRouteFunction(stack));
+
+      templateOf(stack).allResourcesProperties('AWS::ApiGatewayV2::Integration', { TimeoutInMillis: 3000 });
+    });
+
+    test.each(['a', 'send_message', 'chat.send', 'ns:action', 'kebab-case', 'x'.repeat(128)])('accepts the route name %s', (name) => {
+      const { stack, api } = webSocketApi();
+
+      api.addRoute(name, userRouteFunction(stack));
+
+      templateOf(stack).hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: name });
+    });
+
+    test('an imported function can back a route (no environment to set)', () => {
+      const { stack, api } = webSocketApi();
+      const imported = LambdaFunction.fromFunctionAttributes(stack, 'Imported', {
+        functionArn: 'arn:aws:lambda:eu-west-1:111111111111:function:imported',
+        sameEnvironment: true,
+      });
+
+      api.addRoute('imported', imported);
+
+      const template = templateOf(stack);
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'imported' });
+      template.hasResourceProperties('AWS::Lambda::Permission', { FunctionName: 'arn:aws:lambda:eu-west-1:111111111111:function:imported' });
+    });
+  });
+
+  describe('user routes sharing names or functions', () => {
+    test('two valid route names that differ only in punctuation both get alarms', () => {
+      // 'chat.send' and 'chat-send' both reduce to the alarm id 'chatsendRoute'.
+      const { stack, api } = webSocketApi();
+      api.addRoute('chat.send', userRouteFunction(stack, 'Dotted'));
+
+      expect(() => api.addRoute('chat-send', userRouteFunction(stack, 'Dashed'))).not.toThrow();
+      templateOf(stack).resourceCountIs('AWS::CloudWatch::Alarm', 3 + 2 * 6 + 2 * 2);
+    });
+
+    test('a function behind two routes is alarmed once', () => {
+      const { stack, api } = webSocketApi();
+      const shared = userRouteFunction(stack, 'Shared');
+
+      api.addRoute('join', shared);
+      api.addRoute('leave', shared);
+
+      templateOf(stack).resourceCountIs('AWS::CloudWatch::Alarm', 3 + 2 * 6 + 2);
+    });
+  });
+
+  describe('custom domain', () => {
+    test('creates a TLS 1.2 Regional domain, an API mapping and A/AAAA records, and serves wss:// on it', () => {
+      // GIVEN / WHEN
+      const { template, stack, api } = webSocketApi((s) => ({
+        customDomain: { domainName: 'ws.example.com', hostedZone: HostedZone.fromHostedZoneAttributes(s, 'Zone', { hostedZoneId: 'Z1', zoneName: 'example.com' }) },
+      }));
+
+      // THEN
+      template.hasResourceProperties('AWS::ApiGatewayV2::DomainName', {
+        DomainName: 'ws.example.com',
+        DomainNameConfigurations: [Match.objectLike({ SecurityPolicy: 'TLS_1_2', EndpointType: 'REGIONAL' })],
+      });
+      template.resourceCountIs('AWS::CertificateManager::Certificate', 1);
+      template.resourceCountIs('AWS::ApiGatewayV2::ApiMapping', 1);
+      template.hasResourceProperties('AWS::ApiGatewayV2::ApiMapping', {
+        ApiId: { Ref: logicalIdOf(stack, api.api) },
+        Stage: 'dev',
+        ApiMappingKey: Match.absent(),
+      });
+      template.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'ws.example.com.', Type: 'A' });
+      template.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'ws.example.com.', Type: 'AAAA' });
+      expect(api.url).toBe('wss://ws.example.com/');
+      expect(api.domain?.kind).toBe(ApiKind.WEBSOCKET);
+    });
+
+    test('a base path becomes the API mapping key and part of the URL', () => {
+      const { template, api } = webSocketApi((s) => ({
+        customDomain: {
+          domainName: 'ws.example.com',
+          hostedZone: HostedZone.fromHostedZoneAttributes(s, 'Zone', { hostedZoneId: 'Z1', zoneName: 'example.com' }),
+          basePath: 'chat',
+        },
+      }));
+
+      template.hasResourceProperties('AWS::ApiGatewayV2::ApiMapping', { ApiMappingKey: 'chat' });
+      expect(api.url).toBe('wss://ws.example.com/chat');
+    });
+
+    test('a shared WEBSOCKET ApiCustomDomain is mapped, not recreated', () => {
+      let shared: ApiCustomDomain | undefined;
+      const { template, api } = webSocketApi((s) => {
+        const zone = HostedZone.fromHostedZoneAttributes(s, 'Zone', { hostedZoneId: 'Z1', zoneName: 'example.com' });
+        shared = new ApiCustomDomain(s, 'Shared', { domainName: 'rt.example.com', hostedZone: zone, kind: ApiKind.WEBSOCKET });
+        return { customDomain: { domain: shared, basePath: 'feed' } };
+      });
+
+      template.resourceCountIs('AWS::ApiGatewayV2::DomainName', 1);
+      template.hasResourceProperties('AWS::ApiGatewayV2::ApiMapping', { ApiMappingKey: 'feed' });
+      expect(api.domain).toBe(shared);
+      expect(api.url).toBe('wss://rt.example.com/feed');
+    });
+  });
+
+  describe('URLs', () => {
+    test('url is the stage’s wss:// execute-api URL without a custom domain', () => {
+      const { stack, api } = webSocketApi();
+
+      expect(stack.resolve(api.url)).toEqual({
+        'Fn::Join': ['', ['wss://', { Ref: logicalIdOf(stack, api.api) }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/dev']],
+      });
+      expect(api.domain).toBeUndefined();
+    });
+
+    test('callbackUrl is the https:// @connections endpoint of the stage, also with a custom domain', () => {
+      const { stack, api } = webSocketApi((s) => ({
+        profile: StageProfile.prod(),
+        customDomain: { domainName: 'ws.example.com', hostedZone: HostedZone.fromHostedZoneAttributes(s, 'Zone', { hostedZoneId: 'Z1', zoneName: 'example.com' }) },
+      }));
+
+      expect(stack.resolve(api.callbackUrl)).toEqual({
+        'Fn::Join': ['', ['https://', { Ref: logicalIdOf(stack, api.api) }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/prod']],
+      });
+    });
+  });
+
+  describe('alarms and dashboard', () => {
+    test('creates AWS’s recommended WebSocket alarms on ApiId and Stage', () => {
+      const { template, stack, api } = webSocketApi();
+      const dimensions = [
+        { Name: 'ApiId', Value: { Ref: logicalIdOf(stack, api.api) } },
+        { Name: 'Stage', Value: 'dev' },
+      ];
+
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/ApiGateway',
+        MetricName: 'ExecutionError',
+        Dimensions: dimensions,
+        Statistic: 'Average',
+        Period: 60,
+        Threshold: 0.05,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 3,
+        TreatMissingData: 'notBreaching',
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'ClientError',
+        Dimensions: dimensions,
+        Statistic: 'Average',
+        Threshold: 0.05,
+        ComparisonOperator: 'GreaterThanThreshold',
+        EvaluationPeriods: 5,
+        DatapointsToAlarm: 5,
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'IntegrationLatency',
+        Dimensions: dimensions,
+        ExtendedStatistic: 'p90',
+        Threshold: 2000,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        EvaluationPeriods: 5,
+        DatapointsToAlarm: 5,
+      });
+    });
+
+    test('adds error and throttle alarms for every handler, without actions when the profile has no topic', () => {
+      const { template, stack, api } = webSocketApi({ connectAuth: ApiAuth.jwt(JWT) });
+
+      // 3 API alarms + 2 for each of the 7 functions (6 handlers and the authorizer)
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 17);
+      expect(api.alarms).toHaveLength(17);
+      for (const fn of [api.handlers.connect, api.handlers.publish, api.handlers.authorizer!]) {
+        for (const metricName of ['Errors', 'Throttles']) {
+          template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+            Namespace: 'AWS/Lambda',
+            MetricName: metricName,
+            Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalIdOf(stack, fn) } }],
+            Statistic: 'Sum',
+            Threshold: 1,
+            ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+          });
+        }
+      }
+      template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: Match.absent(), OKActions: Match.absent() });
+    });
+
+    test('user routes get function alarms too', () => {
+      const { template } = webSocketApi((s) => ({ routes: { sendMessage: userRouteFunction(s) } }));
+
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 3 + 2 * 7);
+    });
+
+    test('the profile’s thresholds and alarm topic are used', () => {
+      const { template, stack } = webSocketApi((s) => ({
+        profile: StageProfile.prod({
+          alarmTopic: new Topic(s, 'OnCall'),
+          alarmThresholds: { serverErrorRate: 0.1, integrationLatencyP90: Duration.seconds(1) },
+        }),
+      }));
+
+      const topicRef = { Ref: logicalIdOf(stack, stack.node.findChild('OnCall')) };
+      template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: [topicRef], OKActions: [topicRef] });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ExecutionError', Threshold: 0.1 });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'IntegrationLatency', Threshold: 1000 });
+    });
+
+    test('alarms: false creates none', () => {
+      const { template, api } = webSocketApi({ alarms: false });
+
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+      expect(api.alarms).toEqual([]);
+    });
+
+    test('alarms: false also skips the alarms of routes added later', () => {
+      const { stack, api } = webSocketApi({ alarms: false });
+
+      api.addRoute('later', userRouteFunction(stack));
+
+      templateOf(stack).resourceCountIs('AWS::CloudWatch::Alarm', 0);
+      expect(api.alarms).toEqual([]);
+    });
+
+    test('creates a dashboard by default, none with dashboard: false', () => {
+      const withDashboard = webSocketApi();
+      withDashboard.template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+      expect(withDashboard.api.dashboard).toBeDefined();
+
+      const without = webSocketApi({ dashboard: false });
+      without.template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+      expect(without.api.dashboard).toBeUndefined();
+    });
+  });
+
+  describe('metrics', () => {
+    test.each([
+      ['metricExecutionError', 'ExecutionError', 'Average'],
+      ['metricClientError', 'ClientError', 'Average'],
+      ['metricMessageCount', 'MessageCount', 'Sum'],
+      ['metricConnectCount', 'ConnectCount', 'Sum'],
+      ['metricIntegrationLatency', 'IntegrationLatency', 'p90'],
+    ] as const)('%s is %s (%s, 1 minute) on ApiId and Stage', (helper, metricName, statistic) => {
+      const { stack, api } = webSocketApi();
+
+      const metric = api[helper]();
+
+      expect(metric.namespace).toBe('AWS/ApiGateway');
+      expect(metric.metricName).toBe(metricName);
+      expect(metric.statistic).toBe(statistic);
+      expect(metric.period.toSeconds()).toBe(60);
+      expect(stack.resolve(metric.dimensions)).toEqual({ ApiId: { Ref: logicalIdOf(stack, api.api) }, Stage: 'dev' });
+    });
+
+    test('metric() takes any name, and the helpers take overrides', () => {
+      const { api } = webSocketApi();
+
+      expect(api.metric('ConnectCount').statistic).toBe('Sum');
+      const custom = api.metricExecutionError({ statistic: 'Maximum', period: Duration.minutes(5) });
+      expect(custom.statistic).toBe('Maximum');
+      expect(custom.period.toMinutes()).toBe(5);
+    });
+  });
+});
+
