@@ -26,7 +26,7 @@ export interface EntryIntegrationOptions {
   readonly environment?: Record<string, string>;
   /**
    * Description of the function.
-   * @default - '<construct path> route handler <entry>'
+   * @default - '<construct path> route handler <entry relative to the working directory>'
    */
   readonly description?: string;
 }

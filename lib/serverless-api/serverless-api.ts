@@ -1,3 +1,4 @@
+import { relative, sep } from 'node:path';
 import { AspectPriority, Aspects } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
@@ -380,7 +381,8 @@ export class ServerlessApi extends Construct {
     const fn = this.createFunction(
       fnId,
       { entry, handler: config.entryOptions?.handler },
-      config.entryOptions?.description ?? `${this.node.path} route handler ${entry}`,
+      // Relative to the app's directory: an absolute path would change the template from machine to machine.
+      config.entryOptions?.description ?? `${this.node.path} route handler ${relative(process.cwd(), entry).split(sep).join('/')}`,
       config.entryOptions?.environment,
     );
     this.entryFunctions.set(entry, fn);
