@@ -223,6 +223,8 @@ export class RealtimeWebSocketApi extends Construct {
       CHANNEL_INDEX_NAME: CONNECTIONS_SCHEMA.channelIndex,
       POWERTOOLS_SERVICE_NAME: apiName,
       POWERTOOLS_METRICS_NAMESPACE: 'RealtimeWebSocketApi',
+      // The Tracer costs CPU on every promise once loaded; switch it off with the profile's tracing.
+      POWERTOOLS_TRACE_ENABLED: String(profile.tracing),
     };
     const fn = (role: string, extra: Record<string, string> = {}) =>
       createApiFunction(this, `${role.charAt(0).toUpperCase()}${role.slice(1)}Handler`, {
