@@ -20,8 +20,8 @@ export class PlatformStage extends Stage {
     const shared = new SharedStack(this, 'Shared', { config });
     const items = new ItemsApiStack(this, 'ItemsApi', { config, alarmTopic: shared.alarmTopic, identity: platform.identity, zone: platform.zone });
     // API stages log through the account-level role the shared stack sets: deploy it first.
-    items.addDependency(shared);
+    items.addStackDependency(shared);
     const chat = new ChatApiStack(this, 'ChatApi', { config, alarmTopic: shared.alarmTopic, identity: platform.identity, zone: platform.zone });
-    chat.addDependency(shared);
+    chat.addStackDependency(shared);
   }
 }

@@ -2,7 +2,7 @@ import { Aspects, Stage, Validations } from 'aws-cdk-lib';
 import type { IPolicyValidationPlugin } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import type * as CdkNag from 'cdk-nag';
-import type * as CfnGuard from '@cdklabs/cdk-validator-cfnguard';
+import { ControlTowerGuard } from './control-tower-guard';
 
 /** Which checks {@link applyCompliance} attaches. */
 export interface ComplianceOptions {
@@ -50,8 +50,7 @@ export function applyCompliance(scope: IConstruct, options: ComplianceOptions = 
     new nag.PCIDSS321Checks(scope, packOptions),
   ];
   if (options.controlTower ?? true) {
-    const guard = require('@cdklabs/cdk-validator-cfnguard') as typeof CfnGuard;
-    plugins.push(new guard.CfnGuardValidator({ disabledRules: options.disabledControlTowerRules }));
+    plugins.push(new ControlTowerGuard({ disabledRules: options.disabledControlTowerRules }));
   }
   /* eslint-enable @typescript-eslint/no-require-imports */
   Validations.of(scope).addPlugins(...plugins);

@@ -22,3 +22,4 @@ export * from './log-encryption-key';
 export * from './kms-key-policy';
 export * from './api-observability';
 export * from './v2-stage';
+export * from './control-tower-guard';
