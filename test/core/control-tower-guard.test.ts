@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
-import type { IPolicyValidationContext } from 'aws-cdk-lib';
+import type { IPolicyValidationContext, PolicyValidationPluginReport } from 'aws-cdk-lib';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
@@ -20,10 +20,10 @@ function context(): IPolicyValidationContext {
   const dir = mkdtempSync(join(tmpdir(), 'guard-'));
   const templatePath = join(dir, 'Guarded.template.json');
   writeFileSync(templatePath, JSON.stringify(Template.fromStack(stack).toJSON()));
-  return { templatePaths: [templatePath] };
+  return { templatePaths: [templatePath], stackTemplates: [], appConstruct: app };
 }
 
-function findings(report: { violations: Array<{ ruleName: string; violatingResources: Array<{ resourceLogicalId: string }> }> }): string[] {
+function findings(report: PolicyValidationPluginReport): string[] {
   return report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} ${r.resourceLogicalId}`)).sort();
 }
 
