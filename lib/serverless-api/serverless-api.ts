@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 import { ApiGatewayPermissionAcknowledger } from '../core/acknowledgments';
 import { ApiObservability } from '../core/api-observability';
 import { createApiFunction } from '../core/api-function';
-import type { ApiFunctionOptions } from '../core/api-function';
+import type { ApiFunctionOptions, ApiFunctionSource } from '../core/api-function';
 import type { ApiAuth } from '../core/api-auth';
 import { ApiKind } from '../core/api-kind';
 import type { ApiMetrics } from '../core/api-metrics';
@@ -27,7 +27,7 @@ import { createStageLogGroup } from '../core/stage-log-group';
 import { validateCacheTtl, validateIntegrationTimeout } from '../core/validation';
 import { HttpBackend } from './http-backend';
 import { RestBackend } from './rest-backend';
-import type { ApiBackend, ResolvedRoute } from './api-backend';
+import type { ApiBackend, ApiBackendProps, ResolvedRoute } from './api-backend';
 import { RouteIntegrationType } from './route-integration';
 import type { RouteOptions } from './route-options';
 
@@ -213,15 +213,14 @@ export class ServerlessApi extends Construct {
 
     this.accessLogGroup = createStageLogGroup(this, 'AccessLogs', props.profile);
     const apiName = props.apiName ?? this.node.path.replace(/\//g, '-');
-    const backendProps = {
+    const backendProps: ApiBackendProps = {
       apiName,
       description: props.description,
       profile: props.profile,
       accessLogGroup: this.accessLogGroup,
       cors,
       disableExecuteApiEndpoint: props.disableExecuteApiEndpoint,
-      createFunction: (fnId: string, source: Parameters<typeof createApiFunction>[2]['source'], description: string, environment?: Record<string, string>) =>
-        this.createFunction(fnId, source, description, environment),
+      createFunction: (...args) => this.createFunction(...args),
     };
     if (this.protocol === ApiProtocol.REST) {
       const rest = new RestBackend(this, {
@@ -267,7 +266,6 @@ export class ServerlessApi extends Construct {
     for (const [routeKey, options] of Object.entries(props.routes ?? {})) {
       this.addRouteInternal(`routes[${JSON.stringify(routeKey)}]`, routeKey, options);
     }
-    for (const [name, fn] of Object.entries(this.functions)) this.observability.watchFunction(name, fn);
   }
 
   /**
@@ -276,7 +274,6 @@ export class ServerlessApi extends Construct {
    */
   public addRoute(routeKey: string, options: RouteOptions): void {
     this.addRouteInternal(`addRoute(${JSON.stringify(routeKey)})`, routeKey, options);
-    for (const [name, fn] of Object.entries(this.functions)) this.observability.watchFunction(name, fn);
   }
 
   /** Any AWS/ApiGateway metric of the stage. */
@@ -389,12 +386,8 @@ export class ServerlessApi extends Construct {
     return fn;
   }
 
-  private createFunction(
-    fnId: string,
-    source: Parameters<typeof createApiFunction>[2]['source'],
-    description: string,
-    environment?: Record<string, string>,
-  ): IFunction {
+  /** Creates a function with the library defaults; it joins `functions`, the alarms and the dashboard. */
+  private createFunction(fnId: string, source: ApiFunctionSource, description: string, environment?: Record<string, string>): IFunction {
     const fn = createApiFunction(this, fnId, {
       profile: this.props.profile,
       source,
@@ -403,6 +396,7 @@ export class ServerlessApi extends Construct {
       options: this.props.functionOptions,
     });
     this.functions[fnId] = fn;
+    this.observability.watchFunction(fnId, fn);
     return fn;
   }
 
