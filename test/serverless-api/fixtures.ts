@@ -4,7 +4,8 @@ import { JsonSchemaType } from 'aws-cdk-lib/aws-apigateway';
 import { HostedZone } from 'aws-cdk-lib/aws-route53';
 import { Code } from 'aws-cdk-lib/aws-lambda';
 import { AlarmTopic, ApiAuth, ApiProtocol, createApiFunction, LogEncryptionKey, RouteIntegration, ServerlessApi, StageProfile } from '../../lib';
-import { ECHO_ENTRY } from '../support/stacks';
+import type { RouteOptions, ServerlessApiProps } from '../../lib';
+import { ECHO_ENTRY, inlineFunction, newStack, templateOf } from '../support/stacks';
 
 /** The smallest useful ServerlessApi: one public route to an existing function. */
 export function minimalApi(stack: Stack, protocol: ApiProtocol): ServerlessApi {
@@ -54,4 +55,29 @@ export function fullApi(stack: Stack, protocol: ApiProtocol): ServerlessApi {
   });
   if (rest) api.addRoute('GET /health', { integration: RouteIntegration.mock({ body: { status: 'ok' } }), public: true });
   return api;
+}
+
+/**
+ * GIVEN a stack with one inline function; WHEN a ServerlessApi named 'items' is built with one
+ * public `GET /items` route to it (merged with `route`) and these props. The template is read lazily,
+ * so a test can still add to the stack first.
+ */
+export function itemsApi(protocol: ApiProtocol, props: Partial<ServerlessApiProps> = {}, route: Partial<RouteOptions> = {}) {
+  const { stack } = newStack();
+  const fn = inlineFunction(stack);
+  const api = new ServerlessApi(stack, 'Api', {
+    profile: StageProfile.dev(),
+    protocol,
+    apiName: 'items',
+    routes: { 'GET /items': { integration: RouteIntegration.lambda(fn), public: true, ...route } },
+    ...props,
+  });
+  return {
+    stack,
+    fn,
+    api,
+    get template() {
+      return templateOf(stack);
+    },
+  };
 }

@@ -7,29 +7,12 @@ import { HostedZone } from 'aws-cdk-lib/aws-route53';
 import { ApiAuth, ApiProtocol, RouteIntegration, ServerlessApi, StageProfile } from '../../lib';
 import type { RouteOptions, ServerlessApiProps } from '../../lib';
 import { expectApiError, inlineFunction, newStack, templateOf } from '../support/stacks';
+import { itemsApi } from './fixtures';
 
 const JWT = { issuer: 'https://id.example.com/', audience: ['items-api'] };
 
-/** GIVEN a stack with one function; WHEN an HTTP ServerlessApi is built with these props. */
-function httpApi(props: Partial<ServerlessApiProps> = {}, route: Partial<RouteOptions> = {}) {
-  const { stack } = newStack();
-  const fn = inlineFunction(stack);
-  const api = new ServerlessApi(stack, 'Api', {
-    profile: StageProfile.dev(),
-    protocol: ApiProtocol.HTTP,
-    apiName: 'items',
-    routes: { 'GET /items': { integration: RouteIntegration.lambda(fn), public: true, ...route } },
-    ...props,
-  });
-  return {
-    stack,
-    fn,
-    api,
-    get template() {
-      return templateOf(stack);
-    },
-  };
-}
+/** GIVEN the shared fixture: one function behind a public GET /items route. */
+const httpApi = (props: Partial<ServerlessApiProps> = {}, route: Partial<RouteOptions> = {}) => itemsApi(ApiProtocol.HTTP, props, route);
 
 describe('ServerlessApi (HTTP)', () => {
   test('creates an HTTP API with a throttled, logged, auto-deployed stage and no X-Ray setting', () => {

@@ -5,31 +5,15 @@ import { UserPool } from 'aws-cdk-lib/aws-cognito';
 import { Vpc } from 'aws-cdk-lib/aws-ec2';
 import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { HostedZone } from 'aws-cdk-lib/aws-route53';
-import { ApiAuth, ApiCustomDomain, ApiKind, RouteIntegration, ServerlessApi, StageProfile } from '../../lib';
+import { ApiAuth, ApiCustomDomain, ApiKind, ApiProtocol, RouteIntegration, ServerlessApi, StageProfile } from '../../lib';
 import type { ServerlessApiProps } from '../../lib';
 import { ECHO_ENTRY, expectApiError, inlineFunction, newStack, templateOf } from '../support/stacks';
+import { itemsApi } from './fixtures';
 
 const JWT = { issuer: 'https://id.example.com/', audience: ['items-api'] };
 
-/** GIVEN a stack with one function; WHEN a REST ServerlessApi is built with these props. */
-function restApi(props: Partial<ServerlessApiProps> = {}) {
-  const { stack } = newStack();
-  const fn = inlineFunction(stack);
-  const api = new ServerlessApi(stack, 'Api', {
-    profile: StageProfile.dev(),
-    apiName: 'items',
-    routes: { 'GET /items': { integration: RouteIntegration.lambda(fn), public: true } },
-    ...props,
-  });
-  return {
-    stack,
-    fn,
-    api,
-    get template() {
-      return templateOf(stack);
-    },
-  };
-}
+/** GIVEN the shared fixture: one function behind a public GET /items route. */
+const restApi = (props: Partial<ServerlessApiProps> = {}) => itemsApi(ApiProtocol.REST, props);
 
 describe('ServerlessApi (REST)', () => {
   test('creates a Regional REST API with a stage configured from the profile', () => {
