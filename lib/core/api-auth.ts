@@ -130,3 +130,17 @@ export class ApiAuth {
     public readonly scopes: string[],
   ) {}
 }
+
+/**
+ * Environment of the bundled JWT authorizers (REST token and WebSocket `$connect`), which read it
+ * through lambda/shared/jwt.ts: issuer, audiences, optional JWKS URI and required scopes.
+ */
+export function jwtAuthorizerEnvironment(auth: ApiAuth): Record<string, string> {
+  const o = auth.options;
+  return {
+    JWT_ISSUER: o.issuer!,
+    JWT_AUDIENCE: (o.audience ?? []).join(','),
+    ...(o.jwksUri ? { JWT_JWKS_URI: o.jwksUri } : {}),
+    ...(auth.scopes.length > 0 ? { JWT_REQUIRED_SCOPES: auth.scopes.join(' ') } : {}),
+  };
+}

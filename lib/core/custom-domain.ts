@@ -119,14 +119,6 @@ export class ApiCustomDomain extends Construct {
 
   /** Maps a REST API stage under `basePath` (one path segment), or at the root. */
   public mapRestStage(id: string, restApi: apigw.IRestApi, stage: apigw.Stage, basePath?: string): apigw.BasePathMapping {
-    if (basePath !== undefined) validateBasePath(this, 'customDomain.basePath', basePath);
-    if (basePath !== undefined && basePath.includes('/')) {
-      throw new ApiPatternsError(
-        'BasePathInvalid',
-        `customDomain.basePath of a REST API must be one path segment. Got: ${describeValue(basePath)}`,
-        this,
-      );
-    }
     this.claimBasePath(ApiKind.REST, basePath);
     return new apigw.BasePathMapping(this, id, { domainName: this.restDomain!, restApi, stage, basePath });
   }
@@ -145,7 +137,13 @@ export class ApiCustomDomain extends Construct {
         this,
       );
     }
-    if (basePath !== undefined) validateBasePath(this, 'customDomain.basePath', basePath);
+    if (basePath !== undefined) {
+      validateBasePath(this, 'customDomain.basePath', basePath);
+      // Multi-level base paths need a v2 API mapping; a REST BasePathMapping takes one segment.
+      if (kind === ApiKind.REST && basePath.includes('/')) {
+        throw new ApiPatternsError('BasePathInvalid', `customDomain.basePath of a REST API must be one path segment. Got: ${describeValue(basePath)}`, this);
+      }
+    }
     const key = basePath ?? '(none)';
     if (this.basePaths.has(key)) {
       throw new ApiPatternsError(

@@ -13,7 +13,7 @@ import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { acknowledgeGuardRule, acknowledgeRule, acknowledgeWildcardResource, ApiGatewayPermissionAcknowledger } from '../core/acknowledgments';
-import { ApiAuthType } from '../core/api-auth';
+import { ApiAuthType, jwtAuthorizerEnvironment } from '../core/api-auth';
 import type { ApiAuth } from '../core/api-auth';
 import { ApiObservability } from '../core/api-observability';
 import { createApiFunction } from '../core/api-function';
@@ -190,6 +190,9 @@ export class RealtimeWebSocketApi extends Construct {
   public readonly metrics: ApiMetrics;
 
   private readonly props: RealtimeWebSocketApiProps;
+  private get apiName(): string {
+    return this.props.apiName ?? this.node.path.replace(/\//g, '-');
+  }
   private readonly routeNames: string[] = ['subscribe', 'unsubscribe', 'publish'];
   private readonly observability: ApiObservability;
 
@@ -201,7 +204,7 @@ export class RealtimeWebSocketApi extends Construct {
     this.validateProps();
     Aspects.of(this).add(new ApiGatewayPermissionAcknowledger(), { priority: AspectPriority.MUTATING });
 
-    const apiName = props.apiName ?? this.node.path.replace(/\//g, '-');
+    const apiName = this.apiName;
     this.stageName = profile.stageName;
     this.connectionsTable = new ConnectionsTable(this, 'Connections', { profile, encryptionKey: props.tableEncryptionKey }).table;
     this.api = new apigwv2.WebSocketApi(this, 'Api', {
@@ -424,13 +427,7 @@ export class RealtimeWebSocketApi extends Construct {
       profile: this.props.profile,
       source: { code: handlerCode('websocket-authorizer') },
       description: `JWT authorizer of ${this.node.path} ($connect, token query parameter)`,
-      environment: {
-        JWT_ISSUER: auth.options.issuer!,
-        JWT_AUDIENCE: auth.options.audience!.join(','),
-        ...(auth.options.jwksUri ? { JWT_JWKS_URI: auth.options.jwksUri } : {}),
-        ...(auth.scopes.length > 0 ? { JWT_REQUIRED_SCOPES: auth.scopes.join(' ') } : {}),
-        POWERTOOLS_SERVICE_NAME: this.props.apiName ?? this.node.path.replace(/\//g, '-'),
-      },
+      environment: { ...jwtAuthorizerEnvironment(auth), POWERTOOLS_SERVICE_NAME: this.apiName },
       options: this.props.functionOptions,
     });
     // The token rides in the query string: browsers cannot set headers on a WebSocket.

@@ -40,14 +40,3 @@ export interface ApiBackend {
   addRoute(route: ResolvedRoute): void;
   mapDomain(domain: ApiCustomDomain, basePath?: string): void;
 }
-
-/** Environment of the bundled JWT authorizer (lambda/shared/jwt.ts reads these). */
-export function jwtAuthorizerEnvironment(auth: ApiAuth): Record<string, string> {
-  const o = auth.options;
-  return {
-    JWT_ISSUER: o.issuer!,
-    JWT_AUDIENCE: (o.audience ?? []).join(','),
-    ...(o.jwksUri ? { JWT_JWKS_URI: o.jwksUri } : {}),
-    ...(auth.scopes.length > 0 ? { JWT_REQUIRED_SCOPES: auth.scopes.join(' ') } : {}),
-  };
-}

@@ -5,7 +5,7 @@ import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import type { Construct, IConstruct } from 'constructs';
 import { acknowledgeRule, acknowledgeRuleInPacks } from '../core/acknowledgments';
 import { accessLogFormat } from '../core/access-log-format';
-import { ApiAuthType } from '../core/api-auth';
+import { ApiAuthType, jwtAuthorizerEnvironment } from '../core/api-auth';
 import type { ApiAuth } from '../core/api-auth';
 import { ApiKind } from '../core/api-kind';
 import { ApiMetrics } from '../core/api-metrics';
@@ -14,7 +14,6 @@ import { ApiPatternsError } from '../core/errors';
 import { handlerCode } from '../core/handler-asset';
 import { API_GATEWAY_LIMITS } from '../core/limits';
 import { validateIdentitySources, validateIntegerRange } from '../core/validation';
-import { jwtAuthorizerEnvironment } from './api-backend';
 import type { ApiBackend, ApiBackendProps, ResolvedRoute } from './api-backend';
 import { RouteIntegrationType } from './route-integration';
 
@@ -51,7 +50,7 @@ export class RestBackend implements ApiBackend {
   public readonly metrics: ApiMetrics;
 
   private readonly validator: apigw.RequestValidator;
-  private readonly authorizers = new Map<ApiAuth, apigw.IAuthorizer | undefined>();
+  private readonly authorizers = new Map<ApiAuth, apigw.IAuthorizer>();
   private readonly routeMethodSettings: apigw.CfnStage.MethodSettingProperty[] = [];
   private readonly acknowledgedPreflights = new Set<IConstruct>();
   private modelCount = 0;
@@ -181,7 +180,7 @@ export class RestBackend implements ApiBackend {
   }
 
   private createAuthorizer(prop: string, auth: ApiAuth): apigw.IAuthorizer {
-    const count = [...this.authorizers.values()].filter((a) => a !== undefined).length;
+    const count = this.authorizers.size;
     if (count >= API_GATEWAY_LIMITS.authorizersPerApi) {
       throw new ApiPatternsError(
         'TooManyAuthorizers',
