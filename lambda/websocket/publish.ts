@@ -3,7 +3,7 @@
  * `{ "type": "message", channel, data, sender, sentAt }` to every connection subscribed to the
  * channel (the sender too, when subscribed), and answers the sender with the delivery counts.
  */
-import { managementApiClient } from './lib/clients';
+import { connectionsApi } from './lib/clients';
 import { connectionRepository } from './lib/connection-repository';
 import { fanoutConcurrency } from './lib/env';
 import { fanOut } from './lib/fanout';
@@ -31,7 +31,7 @@ export const handler = defineRoute(async (event) => {
     channel,
     message,
     repository: connectionRepository(),
-    managementApi: await managementApiClient(),
+    connections: await connectionsApi(),
     concurrency: fanoutConcurrency(),
   });
   metrics.addMetric('MessagesPublished', MetricUnit.Count, 1);

@@ -1,14 +1,17 @@
 /**
  * A loopback stand-in for API Gateway's management API (`@connections`), for handler tests that
- * publish through the real `ApiGatewayManagementApiClient`.
+ * publish through the handlers' `ConnectionsApi` (or the SDK's `ApiGatewayManagementApiClient`).
  *
- * `POST {url}/@connections/{id}` answers 200 and records the post, 410 Gone for ids marked gone,
- * and 500 for ids marked failing — with the `x-amzn-ErrorType` header API Gateway sends, so the SDK
- * raises the same exception types as in AWS. Point `CALLBACK_URL` at `url`.
+ * `POST {url}/@connections/{id}` checks the SigV4 signature like API Gateway does (403
+ * `InvalidSignatureException` when it does not match the credentials in the environment), then
+ * answers 200 and records the post, 410 Gone for ids marked gone, and 500 for ids marked failing —
+ * with the `x-amzn-ErrorType` header API Gateway sends, so clients see the same error types as in
+ * AWS. Point `CALLBACK_URL` at `url`.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { sigV4Problem } from './sigv4-verifier';
 
 export interface ConnectionsRequest {
   readonly method: 'POST' | 'GET' | 'DELETE';
@@ -25,6 +28,24 @@ export function parseConnectionsRequest(method: string | undefined, url: string 
     return undefined;
   }
   return { method, connectionId: decodeURIComponent(match[1]) };
+}
+
+/** The region the loopback endpoints expect requests to be signed for (the tests' `AWS_REGION`). */
+export const SIGNING_REGION = 'us-east-1';
+
+/**
+ * Why the request's SigV4 signature would be refused by API Gateway's management API, or undefined
+ * when it is valid for the credentials of this process's environment (`AWS_ACCESS_KEY_ID`, ...).
+ */
+export function connectionsSignatureProblem(req: IncomingMessage, body: Uint8Array): Promise<string | undefined> {
+  return sigV4Problem(
+    { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body },
+    {
+      region: SIGNING_REGION,
+      service: 'execute-api',
+      secretFor: (accessKeyId) => (accessKeyId === process.env.AWS_ACCESS_KEY_ID ? process.env.AWS_SECRET_ACCESS_KEY : undefined),
+    },
+  );
 }
 
 /** Writes an API Gateway-style error: status, `x-amzn-ErrorType` and `{ "message": ... }`. */
@@ -71,8 +92,12 @@ export interface FakeConnectionsEndpoint {
   attempts(connectionId: string): number;
   /** Answer 410 Gone for these ids from now on. */
   markGone(...connectionIds: string[]): void;
+  /** Posts refused for their signature, with the reason. */
+  readonly rejectedSignatures: string[];
   /** Answer 500 for these ids from now on. */
   markFailing(...connectionIds: string[]): void;
+  /** Answer the next `count` posts to these ids with `status` (e.g. 429), then accept them again. */
+  failNext(status: number, errorType: string, count: number, ...connectionIds: string[]): void;
   /** Forget posts, attempts and marks. */
   reset(): void;
   close(): Promise<void>;
@@ -83,6 +108,8 @@ export async function startConnectionsEndpoint(stage = 'test'): Promise<FakeConn
   const attempts = new Map<string, number>();
   const gone = new Set<string>();
   const failing = new Set<string>();
+  const rejectedSignatures: string[] = [];
+  const failures = new Map<string, { status: number; errorType: string; remaining: number }>();
 
   const server = createServer((req, res) => {
     void (async () => {
@@ -96,6 +123,16 @@ export async function startConnectionsEndpoint(stage = 'test'): Promise<FakeConn
       const body = await readBody(req, 128 * 1024);
       if (body === undefined) {
         sendApiError(res, 413, 'PayloadTooLargeException', 'Message too long');
+        return;
+      }
+      const signatureProblem = await connectionsSignatureProblem(req, body);
+      const failure = failures.get(connectionId);
+      if (signatureProblem) {
+        rejectedSignatures.push(signatureProblem);
+        sendApiError(res, 403, 'InvalidSignatureException', 'The request signature we calculated does not match the signature you provided.');
+      } else if (failure && failure.remaining > 0) {
+        failure.remaining -= 1;
+        sendApiError(res, failure.status, failure.errorType, 'Injected failure');
       } else if (gone.has(connectionId)) {
         sendApiError(res, 410, 'GoneException', 'Gone');
       } else if (failing.has(connectionId)) {
@@ -114,11 +151,15 @@ export async function startConnectionsEndpoint(stage = 'test'): Promise<FakeConn
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/${stage}`,
     posts,
+    rejectedSignatures,
     attempts: (connectionId) => attempts.get(connectionId) ?? 0,
     markGone: (...ids) => ids.forEach((id) => gone.add(id)),
     markFailing: (...ids) => ids.forEach((id) => failing.add(id)),
+    failNext: (status, errorType, count, ...ids) => ids.forEach((id) => failures.set(id, { status, errorType, remaining: count })),
     reset: () => {
       posts.length = 0;
+      rejectedSignatures.length = 0;
+      failures.clear();
       attempts.clear();
       gone.clear();
       failing.clear();

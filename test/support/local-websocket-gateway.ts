@@ -14,7 +14,9 @@
  *   response). A handler that throws is answered `{"message":"Internal server error",...}`;
  * - close: runs `$disconnect` (with `disconnectStatusCode` and `disconnectReason`);
  * - management API on the same port: `POST|GET|DELETE /{stage}/@connections/{id}`, the endpoint for
- *   `CALLBACK_URL`. A post to a connection that is not open answers 410 Gone.
+ *   `CALLBACK_URL`. Requests must be SigV4-signed for `execute-api` with the credentials of this
+ *   process's environment (403 `InvalidSignatureException` otherwise; `verifySignatures: false`
+ *   skips the check). A post to a connection that is not open answers 410 Gone.
  *
  * Test-only additions: the 101 response carries the connection id in the `x-connection-id` header,
  * and `dropConnection()` cuts a socket without running `$disconnect` (API Gateway runs
@@ -35,7 +37,7 @@ import type {
   WebSocketRequestContext,
 } from '../../lambda/websocket/lib/events';
 import type { WebSocketResult } from '../../lambda/websocket/lib/responses';
-import { parseConnectionsRequest, readBody, sendApiError } from './connections-endpoint';
+import { connectionsSignatureProblem, parseConnectionsRequest, readBody, sendApiError } from './connections-endpoint';
 
 /** A route integration: any function with a Lambda WebSocket handler's signature. */
 export type LocalRouteHandler = (event: WebSocketEvent) => Promise<WebSocketResult | void>;
@@ -54,6 +56,12 @@ export interface LocalWebSocketGatewayOptions {
   readonly routeSelectionKey?: string;
   /** Largest accepted message. Default 131072 (API Gateway's 128 KB). */
   readonly maxMessageBytes?: number;
+  /**
+   * Check the SigV4 signature of management API requests, as API Gateway does. Default true. The
+   * fan-out benchmark turns it off: the check runs in the gateway's process, whose CPU stands in for
+   * API Gateway's and should not be taken from the functions under test.
+   */
+  readonly verifySignatures?: boolean;
 }
 
 export interface LocalWebSocketGateway {
@@ -97,6 +105,7 @@ export async function startLocalWebSocketGateway(
   const apiId = options.apiId ?? 'localapi';
   const routeSelectionKey = options.routeSelectionKey ?? 'action';
   const maxMessageBytes = options.maxMessageBytes ?? 128 * 1024;
+  const verifySignatures = options.verifySignatures ?? true;
   const routes = new Map<string, LocalRouteHandler>(Object.entries(options.routes ?? {}));
   let authorizer = options.authorizer;
   const connections = new Map<string, Connection>();
@@ -316,13 +325,17 @@ export async function startLocalWebSocketGateway(
     if (!request) {
       return sendApiError(res, 404, 'NotFoundException', 'Not found');
     }
+    const body = await readBody(req, maxMessageBytes);
+    if (body === undefined) {
+      return sendApiError(res, 413, 'PayloadTooLargeException', 'Message too long');
+    }
+    const signatureProblem = verifySignatures ? await connectionsSignatureProblem(req, body) : undefined;
+    if (signatureProblem) {
+      return sendApiError(res, 403, 'InvalidSignatureException', signatureProblem);
+    }
     const connection = connections.get(request.connectionId);
     const open = connection !== undefined && connection.socket.readyState === connection.socket.OPEN;
     if (request.method === 'POST') {
-      const body = await readBody(req, maxMessageBytes);
-      if (body === undefined) {
-        return sendApiError(res, 413, 'PayloadTooLargeException', 'Message too long');
-      }
       if (!open) {
         return sendApiError(res, 410, 'GoneException', 'Gone');
       }

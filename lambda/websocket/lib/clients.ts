@@ -14,17 +14,13 @@
  * - API Gateway management API: its endpoint is `CALLBACK_URL`, read on first use, so only the
  *   handlers that post to connections need that variable.
  */
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import type * as ManagementApi from '@aws-sdk/client-apigatewaymanagementapi';
 import type * as DocumentClientModule from '@aws-sdk/lib-dynamodb';
+import { ConnectionsApi } from './connections-api';
 import { callbackUrl, fanoutConcurrency } from './env';
 import { tracer } from './observability';
 
 /** `@aws-sdk/lib-dynamodb`: the document client and its commands. */
 export type DynamoDbDocumentModule = typeof DocumentClientModule;
-/** `@aws-sdk/client-apigatewaymanagementapi`: the management API client and its commands. */
-export type ManagementApiModule = typeof ManagementApi;
 
 /** A promise cached on first call; forgotten if it rejects, so the next invocation tries again. */
 function once<T>(create: () => Promise<T>): () => Promise<T> {
@@ -58,31 +54,24 @@ export const documentClient: () => Promise<DocumentClientModule.DynamoDBDocument
   });
 });
 
-/** The `@aws-sdk/client-apigatewaymanagementapi` module (loaded once). */
-export const managementApiModule: () => Promise<ManagementApiModule> = once(
-  () => import('@aws-sdk/client-apigatewaymanagementapi'),
-);
-
 /**
- * The management API client for `CALLBACK_URL`, for the fan-out's `PostToConnection` calls:
- * - its keep-alive agents allow as many sockets as the fan-out runs workers (the SDK's default of
- *   50 would silently cap `FANOUT_CONCURRENCY`), so every worker keeps its connection warm;
- * - `cacheMiddleware` resolves the middleware stack once per command type instead of once per
- *   call (a fan-out sends thousands of identical commands; nothing edits the stack per command);
- * - it is deliberately not traced call by call (neither `captureAWSv3Client` nor the Tracer's HTTP
- *   capture, which `observability.ts` turns off): one X-Ray subsegment per subscriber would bury
- *   the trace and cost CPU per post; the route's subsegment covers the fan-out.
+ * The fan-out's client for `CALLBACK_URL` (see `connections-api.ts`): one signed keep-alive request
+ * per post instead of the SDK's middleware stack. Its region and credentials come from an
+ * `ApiGatewayManagementApiClient`'s resolved configuration, so they follow the SDK's standard
+ * provider chain (in Lambda: the execution role's credentials from the environment).
+ * - It keeps as many sockets as the fan-out runs workers, so every worker keeps its connection warm.
+ * - It is deliberately not traced call by call (the Tracer's HTTP capture is off, see
+ *   `observability.ts`): one X-Ray subsegment per subscriber would bury the trace and cost CPU per
+ *   post; the route's subsegment covers the fan-out.
  */
-export const managementApiClient: () => Promise<ManagementApi.ApiGatewayManagementApiClient> = once(async () => {
+export const connectionsApi: () => Promise<ConnectionsApi> = once(async () => {
   const endpoint = callbackUrl();
-  const maxSockets = fanoutConcurrency();
-  const { ApiGatewayManagementApiClient } = await managementApiModule();
-  return new ApiGatewayManagementApiClient({
+  const { ApiGatewayManagementApiClient } = await import('@aws-sdk/client-apigatewaymanagementapi');
+  const { config } = new ApiGatewayManagementApiClient({ endpoint });
+  return new ConnectionsApi({
     endpoint,
-    cacheMiddleware: true,
-    requestHandler: {
-      httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
-      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
-    },
+    region: await config.region(),
+    credentials: () => config.credentials(),
+    maxSockets: fanoutConcurrency(),
   });
 });

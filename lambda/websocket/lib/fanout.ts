@@ -5,8 +5,7 @@
  * One post's failure never stops the others. A connection that answers 410 Gone has left without
  * its `$disconnect` being run (or in the meantime): it is deleted with its subscriptions.
  */
-import type { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
-import { managementApiModule } from './clients';
+import type { ConnectionsApi } from './connections-api';
 import type { ConnectionRepository } from './connection-repository';
 import { logger } from './observability';
 import { forEachConcurrently } from './worker-pool';
@@ -16,7 +15,8 @@ export interface FanoutOptions {
   /** The message, already serialized; encoded once and sent identically to every member. */
   readonly message: string | Uint8Array;
   readonly repository: ConnectionRepository;
-  readonly managementApi: ApiGatewayManagementApiClient;
+  /** Posts to one connection (a `ConnectionsApi`); rejects with the management API's error. */
+  readonly connections: Pick<ConnectionsApi, 'postToConnection'>;
   readonly concurrency: number;
 }
 
@@ -30,8 +30,7 @@ export interface FanoutResult {
 }
 
 export async function fanOut(options: FanoutOptions): Promise<FanoutResult> {
-  const { channel, repository, managementApi, concurrency } = options;
-  const { PostToConnectionCommand } = await managementApiModule();
+  const { channel, repository, connections, concurrency } = options;
   // One buffer shared by every post: no per-subscriber serialization or encoding.
   const data = typeof options.message === 'string' ? Buffer.from(options.message, 'utf8') : options.message;
   let delivered = 0;
@@ -43,7 +42,7 @@ export async function fanOut(options: FanoutOptions): Promise<FanoutResult> {
   const members = repository.channelMembers(channel, { firstPageSize: concurrency });
   await forEachConcurrently(members, concurrency, async (connectionId) => {
     try {
-      await managementApi.send(new PostToConnectionCommand({ ConnectionId: connectionId, Data: data }));
+      await connections.postToConnection(connectionId, data);
       delivered += 1;
     } catch (err) {
       if (isGone(err)) {
@@ -60,7 +59,7 @@ export async function fanOut(options: FanoutOptions): Promise<FanoutResult> {
 
 /** True for the management API's 410 Gone: the connection no longer exists. */
 export function isGone(err: unknown): boolean {
-  // By name rather than `instanceof GoneException`, which would load the SDK with this module.
+  // By name and status, which `ConnectionsApiError` and the SDK's `GoneException` both carry.
   const candidate = err as { name?: unknown; $metadata?: { httpStatusCode?: unknown } } | null;
   return candidate?.name === 'GoneException' || candidate?.$metadata?.httpStatusCode === 410;
 }

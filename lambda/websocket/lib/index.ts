@@ -16,6 +16,7 @@
  */
 export * from './clients';
 export * from './connection-repository';
+export * from './connections-api';
 export * from './env';
 export * from './events';
 export * from './fanout';
