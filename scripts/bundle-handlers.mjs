@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { HANDLER_ENTRIES } from './handler-entries.mjs';
 
-/** The esbuild settings of every shipped handler (the same as RouteIntegration.entry uses). */
+/** The esbuild settings of every shipped handler (those of RouteIntegration.entry, plus the Powertools layer). */
 export async function bundleHandler(entry, outfile) {
   mkdirSync(dirname(outfile), { recursive: true });
   await build({
@@ -21,7 +21,10 @@ export async function bundleHandler(entry, outfile) {
     sourcesContent: false,
     legalComments: 'none',
     // The Lambda Node.js 24 runtime ships AWS SDK v3; bundling it would only add size.
-    external: ['@aws-sdk/*', '@smithy/*'],
+    // Powertools comes from its public layer (lib/core/powertools-layer.ts), which the constructs
+    // attach to every function whose bundle imports it; the layer's version is pinned with the
+    // devDependencies these bundles are built and tested with.
+    external: ['@aws-sdk/*', '@smithy/*', '@aws-lambda-powertools/*'],
     // Some dependencies are CommonJS and call require(); give the ES module one.
     banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
     logLevel: 'warning',

@@ -3,7 +3,7 @@ import type { ISecurityGroup, IVpc, SubnetSelection } from 'aws-cdk-lib/aws-ec2'
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Architecture, Function as LambdaFunction, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import type { Code } from 'aws-cdk-lib/aws-lambda';
+import type { Code, ILayerVersion } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
 import { acknowledgeFunctionFindings } from './acknowledgments';
@@ -64,6 +64,8 @@ export interface CreateApiFunctionProps {
   readonly source: ApiFunctionSource;
   readonly description?: string;
   readonly environment?: Record<string, string>;
+  /** Layers the code needs at run time (the shipped WebSocket handlers need Powertools). */
+  readonly layers?: ILayerVersion[];
   readonly options?: ApiFunctionOptions;
   /** The prop path of `options` in the calling construct, for error messages. */
   readonly optionsProp?: string;
@@ -113,6 +115,7 @@ export function createApiFunction(scope: Construct, id: string, props: CreateApi
     logGroup,
     description: props.description,
     environment: props.environment,
+    layers: props.layers,
     environmentEncryption: options.environmentEncryption,
     reservedConcurrentExecutions: options.reservedConcurrentExecutions,
     vpc: options.vpc,

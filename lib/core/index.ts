@@ -23,3 +23,4 @@ export * from './kms-key-policy';
 export * from './api-observability';
 export * from './v2-stage';
 export * from './control-tower-guard';
+export * from './powertools-layer';

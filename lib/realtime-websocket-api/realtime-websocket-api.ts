@@ -8,7 +8,7 @@ import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant } from 'aws-cdk-lib/aws-iam';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IFunction, ILayerVersion } from 'aws-cdk-lib/aws-lambda';
 import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
@@ -24,6 +24,7 @@ import { resolveCustomDomain } from '../core/custom-domain';
 import type { ApiCustomDomain, CustomDomainOptions } from '../core/custom-domain';
 import { ApiPatternsError, describeValue } from '../core/errors';
 import { handlerCode } from '../core/handler-asset';
+import { powertoolsLayer } from '../core/powertools-layer';
 import type { StageProfile } from '../core/stage-profile';
 import { createStageLogGroup } from '../core/stage-log-group';
 import { validateIdentitySources, validateIntegerRange, validateIntegrationTimeout } from '../core/validation';
@@ -113,6 +114,15 @@ export interface RealtimeWebSocketApiProps {
    */
   readonly functionOptions?: ApiFunctionOptions;
   /**
+   * The layer that provides Powertools for AWS Lambda (TypeScript) to the built-in handlers, whose
+   * bundles do not carry it. Give your own layer where AWS does not publish its public one (or
+   * policy forbids layers from other accounts): it must hold `@aws-lambda-powertools/logger`,
+   * `metrics` and `tracer` at version `POWERTOOLS_VERSION` under `nodejs/node_modules`.
+   * @default - AWS's public Powertools layer of `POWERTOOLS_VERSION`, its ARN read at deploy time
+   * from the public SSM parameter `POWERTOOLS_LAYER_PARAMETER`
+   */
+  readonly powertoolsLayer?: ILayerVersion;
+  /**
    * Customer-managed KMS key of the connection table.
    * @default - DynamoDB's AWS-managed key
    */
@@ -180,6 +190,9 @@ export class RealtimeWebSocketApi extends Construct {
     readonly authorizer?: LambdaFunction;
   };
 
+  /** The Powertools layer every built-in handler runs with. */
+  public readonly powertoolsLayer: ILayerVersion;
+
   /** Every alarm (API and functions); empty when `alarms` is false. */
   public readonly alarms: Alarm[];
 
@@ -206,6 +219,7 @@ export class RealtimeWebSocketApi extends Construct {
 
     const apiName = this.apiName;
     this.stageName = profile.stageName;
+    this.powertoolsLayer = props.powertoolsLayer ?? powertoolsLayer(this);
     this.connectionsTable = new ConnectionsTable(this, 'Connections', { profile, encryptionKey: props.tableEncryptionKey }).table;
     this.api = new apigwv2.WebSocketApi(this, 'Api', {
       apiName,
@@ -235,6 +249,7 @@ export class RealtimeWebSocketApi extends Construct {
         source: { code: handlerCode(`websocket-${role}`) },
         description: `${apiName} WebSocket ${role} handler`,
         environment: { ...environment, ...extra },
+        layers: [this.powertoolsLayer],
         options: props.functionOptions,
       });
     const handlers = {
@@ -428,6 +443,7 @@ export class RealtimeWebSocketApi extends Construct {
       source: { code: handlerCode('websocket-authorizer') },
       description: `JWT authorizer of ${this.node.path} ($connect, token query parameter)`,
       environment: { ...jwtAuthorizerEnvironment(auth), POWERTOOLS_SERVICE_NAME: this.apiName },
+      layers: [this.powertoolsLayer],
       options: this.props.functionOptions,
     });
     // The token rides in the query string: browsers cannot set headers on a WebSocket.

@@ -2,10 +2,10 @@ import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { MethodLoggingLevel } from 'aws-cdk-lib/aws-apigateway';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import { Function as LambdaFunction, LayerVersion } from 'aws-cdk-lib/aws-lambda';
 import { HostedZone } from 'aws-cdk-lib/aws-route53';
 import { Topic } from 'aws-cdk-lib/aws-sns';
-import { ApiAuth, ApiCustomDomain, ApiKind, StageProfile } from '../../lib';
+import { ApiAuth, ApiCustomDomain, ApiKind, POWERTOOLS_LAYER_PARAMETER, RealtimeWebSocketApi, StageProfile } from '../../lib';
 import { inlineFunction, templateOf } from '../support/stacks';
 import { JWT, logicalIdOf, resolvedJson, userRouteFunction, webSocketApi } from './fixtures';
 
@@ -354,6 +354,42 @@ describe('RealtimeWebSocketApi', () => {
         Architectures: ['arm64'],
         LoggingConfig: Match.objectLike({ LogFormat: 'JSON' }),
       });
+    });
+  });
+
+  describe('Powertools layer', () => {
+    test('every built-in handler, the JWT authorizer too, runs with AWS’s public Powertools layer of the pinned version', () => {
+      const { template, stack, api } = webSocketApi({ connectAuth: ApiAuth.jwt(JWT) });
+
+      const [parameterId] = Object.keys(template.findParameters('*', { Default: POWERTOOLS_LAYER_PARAMETER }));
+      expect(parameterId).toBeDefined();
+      template.resourceCountIs('AWS::Lambda::Function', 7);
+      template.allResourcesProperties('AWS::Lambda::Function', { Layers: [{ Ref: parameterId }] });
+      expect(stack.resolve(api.powertoolsLayer.layerVersionArn)).toEqual({ Ref: parameterId });
+    });
+
+    test('two APIs in one stack share the layer', () => {
+      const { stack, api } = webSocketApi();
+      const second = new RealtimeWebSocketApi(stack, 'Feed', { profile: StageProfile.dev(), apiName: 'feed', publicConnect: true });
+
+      expect(second.powertoolsLayer).toBe(api.powertoolsLayer);
+      expect(Object.keys(templateOf(stack).findParameters('*', { Default: POWERTOOLS_LAYER_PARAMETER }))).toHaveLength(1);
+    });
+
+    test('powertoolsLayer replaces the public layer everywhere', () => {
+      const arn = 'arn:aws:lambda:eu-central-1:111122223333:layer:powertools-2_36_0:3';
+      const { template, api } = webSocketApi((s) => ({ connectAuth: ApiAuth.jwt(JWT), powertoolsLayer: LayerVersion.fromLayerVersionArn(s, 'Own', arn) }));
+
+      template.allResourcesProperties('AWS::Lambda::Function', { Layers: [arn] });
+      expect(template.findParameters('*', { Default: POWERTOOLS_LAYER_PARAMETER })).toEqual({});
+      expect(api.powertoolsLayer.layerVersionArn).toBe(arn);
+    });
+
+    test('user route functions are left as their owner built them', () => {
+      const { template, stack } = webSocketApi((s) => ({ routes: { sendMessage: userRouteFunction(s) } }));
+
+      const user = template.findResources('AWS::Lambda::Function')[logicalIdOf(stack, stack.node.findChild('SendMessage') as LambdaFunction)];
+      expect(user.Properties.Layers).toBeUndefined();
     });
   });
 
