@@ -9,7 +9,8 @@
  * Arrangement, as in AWS, where API Gateway and each Lambda function run on separate machines:
  * - every function runs the deployment artifact: the esbuild bundle that `scripts/bundle-handlers.mjs`
  *   builds (here into node_modules/.cache/bench-fanout/<name>/index.mjs, with the same settings as
- *   dist/assets), with the SDK resolved from node_modules as the Lambda runtime provides it;
+ *   dist/assets), with Powertools from the shipped layer (built beside them) and the SDK resolved
+ *   from node_modules as the Lambda runtime provides it;
  * - each function (authorizer, $connect, $disconnect, $default, subscribe, publish) is its own
  *   plain `node` child process (a local "execution environment", without ts-node), which the
  *   gateway invokes by IPC message passing. The authorizer reads its JWT_* settings from its
@@ -102,12 +103,19 @@ async function bundleFunctions(): Promise<void> {
   const { HANDLER_ENTRIES } = (await importEsm(pathToFileURL(join(ROOT, 'scripts', 'handler-entries.mjs')).href)) as {
     HANDLER_ENTRIES: Record<string, string>;
   };
-  const { bundleHandler } = (await importEsm(pathToFileURL(join(ROOT, 'scripts', 'bundle-handlers.mjs')).href)) as {
+  const { bundleHandler, bundlePowertoolsLayer, linkPowertoolsLayer } = (await importEsm(
+    pathToFileURL(join(ROOT, 'scripts', 'bundle-handlers.mjs')).href,
+  )) as {
     bundleHandler: (entry: string, outfile: string) => Promise<void>;
+    bundlePowertoolsLayer: (layerDir: string) => Promise<void>;
+    linkPowertoolsLayer: (dir: string, layerDir: string) => void;
   };
   for (const name of Object.values(FUNCTIONS)) {
     await bundleHandler(join(ROOT, HANDLER_ENTRIES[name]), join(BUNDLE_DIR, name, 'index.mjs'));
   }
+  // Powertools from the layer the constructs attach, as in Lambda (not from this repository's node_modules).
+  await bundlePowertoolsLayer(join(BUNDLE_DIR, 'powertools-layer'));
+  linkPowertoolsLayer(BUNDLE_DIR, join(BUNDLE_DIR, 'powertools-layer'));
 }
 
 /** One function's execution environment: a child process running its bundle. */

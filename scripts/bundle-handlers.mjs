@@ -1,7 +1,7 @@
 // Bundles every handler in HANDLER_ENTRIES with esbuild into dist/assets/<name>/index.mjs, so the
 // published package carries ready-to-deploy code: users need neither esbuild nor Docker for them.
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { HANDLER_ENTRIES } from './handler-entries.mjs';
@@ -21,14 +21,68 @@ export async function bundleHandler(entry, outfile) {
     sourcesContent: false,
     legalComments: 'none',
     // The Lambda Node.js 24 runtime ships AWS SDK v3; bundling it would only add size.
-    // Powertools comes from its public layer (lib/core/powertools-layer.ts), which the constructs
-    // attach to every function whose bundle imports it; the layer's version is pinned with the
-    // devDependencies these bundles are built and tested with.
+    // Powertools comes from the layer built below (lib/core/powertools-layer.ts), which the
+    // constructs attach to every function whose bundle imports it.
     external: ['@aws-sdk/*', '@smithy/*', '@aws-lambda-powertools/*'],
     // Some dependencies are CommonJS and call require(); give the ES module one.
     banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
     logLevel: 'warning',
   });
+}
+
+/** The Powertools packages the shipped handlers import, and so the packages of the layer. */
+export const POWERTOOLS_PACKAGES = ['logger', 'metrics', 'tracer'];
+
+/**
+ * Builds the Powertools layer into `layerDir`: `nodejs/node_modules/@aws-lambda-powertools/<pkg>/`
+ * for each of POWERTOOLS_PACKAGES, each a minified ES module with a package.json, their shared code
+ * (commons, the X-Ray SDK) split into `_chunks` beside them. Node.js resolves the handlers'
+ * `import ... from '@aws-lambda-powertools/logger'` to it as to the npm package, and loads a few
+ * files instead of the hundreds the packages span, which is most of a handler's init time.
+ */
+export async function bundlePowertoolsLayer(layerDir) {
+  const scope = join(layerDir, 'nodejs', 'node_modules', '@aws-lambda-powertools');
+  rmSync(layerDir, { recursive: true, force: true });
+  mkdirSync(scope, { recursive: true });
+  const entries = Object.fromEntries(POWERTOOLS_PACKAGES.map((pkg) => [pkg, fileURLToPath(import.meta.resolve(`@aws-lambda-powertools/${pkg}`))]));
+  const entryPoints = Object.fromEntries(Object.entries(entries).map(([pkg, entry]) => [`${pkg}/index`, entry]));
+  await build({
+    entryPoints,
+    outdir: scope,
+    outExtension: { '.js': '.mjs' },
+    chunkNames: '_chunks/[name]-[hash]',
+    bundle: true,
+    splitting: true,
+    platform: 'node',
+    target: 'node24',
+    format: 'esm',
+    minify: true,
+    legalComments: 'none',
+    external: ['@aws-sdk/*', '@smithy/*'],
+    banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
+    logLevel: 'warning',
+  });
+  for (const pkg of POWERTOOLS_PACKAGES) {
+    // The package root of the resolved entry (its package.json is not among the package's exports).
+    const root = entries[pkg].slice(0, entries[pkg].lastIndexOf(`@aws-lambda-powertools/${pkg}/`) + `@aws-lambda-powertools/${pkg}`.length);
+    const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    writeFileSync(
+      join(scope, pkg, 'package.json'),
+      `${JSON.stringify({ name: manifest.name, version: manifest.version, license: manifest.license, type: 'module', exports: './index.mjs' }, null, 2)}\n`,
+    );
+  }
+}
+
+/**
+ * Makes the Powertools of `layerDir` (built by bundlePowertoolsLayer) the one that modules under
+ * `dir` import, as the layer is the one Lambda functions import: `dir/node_modules/@aws-lambda-powertools`
+ * links to the layer's packages. For benchmarks that run the bundles as Lambda would.
+ */
+export function linkPowertoolsLayer(dir, layerDir) {
+  const modules = join(dir, 'node_modules');
+  mkdirSync(modules, { recursive: true });
+  rmSync(join(modules, '@aws-lambda-powertools'), { recursive: true, force: true });
+  symlinkSync(resolve(layerDir, 'nodejs', 'node_modules', '@aws-lambda-powertools'), join(modules, '@aws-lambda-powertools'), 'dir');
 }
 
 async function main() {
@@ -41,6 +95,7 @@ async function main() {
     rmSync(outdir, { recursive: true, force: true });
     await bundleHandler(entry, join(outdir, 'index.mjs'));
   }
+  if (only.length === 0 || only.includes('powertools-layer')) await bundlePowertoolsLayer(join(outRoot, 'powertools-layer'));
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

@@ -19,18 +19,28 @@ function packageRoot(): string {
   }
 }
 
+/** A folder of `dist/assets`, checked for `requiredFile` so a missing build fails at synth with a clear error. */
+function shippedAsset(name: string, requiredFile: string, what: string): Code {
+  const dir = join(packageRoot(), 'dist', 'assets', name);
+  if (!existsSync(join(dir, requiredFile))) {
+    throw new ApiPatternsError(
+      'HandlerAssetMissing',
+      `the bundled ${what} ${JSON.stringify(name)} is missing at ${dir}; run \`npm run build\` in the library (a published package always contains it)`,
+    );
+  }
+  return Code.fromAsset(dir);
+}
+
 /**
  * Code of a handler this library ships, pre-bundled by `npm run build` into
  * `dist/assets/<name>/index.mjs` (handler `index.handler`). Bundling at build time means users
  * need neither esbuild nor Docker for the library's own functions.
  */
 export function handlerCode(name: string): Code {
-  const dir = join(packageRoot(), 'dist', 'assets', name);
-  if (!existsSync(join(dir, 'index.mjs'))) {
-    throw new ApiPatternsError(
-      'HandlerAssetMissing',
-      `the bundled handler ${JSON.stringify(name)} is missing at ${dir}; run \`npm run build\` in the library (a published package always contains it)`,
-    );
-  }
-  return Code.fromAsset(dir);
+  return shippedAsset(name, 'index.mjs', 'handler');
+}
+
+/** Code of a layer this library ships, built by `npm run build` into `dist/assets/<name>/nodejs`. */
+export function layerCode(name: string): Code {
+  return shippedAsset(name, 'nodejs', 'layer');
 }

@@ -1,35 +1,61 @@
 import { Stack } from 'aws-cdk-lib';
-import { LayerVersion } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, LayerVersion, Runtime } from 'aws-cdk-lib/aws-lambda';
 import type { ILayerVersion } from 'aws-cdk-lib/aws-lambda';
 import { StringParameter } from 'aws-cdk-lib/aws-ssm';
 import type { Construct } from 'constructs';
+import { layerCode } from './handler-asset';
 
 /**
  * The version of Powertools for AWS Lambda (TypeScript) that the shipped handlers are built and
- * tested with. Their bundles import `@aws-lambda-powertools/*` from a layer instead of carrying it
- * (logger, metrics and the tracer with the X-Ray SDK are about 150 KB minified), so the layer must
- * hold this exact version; `package.json` pins the same one.
+ * tested with, and that `powertoolsLayer` holds. `package.json` pins the same one.
  */
 export const POWERTOOLS_VERSION = '2.36.0';
 
 /**
- * The public SSM parameter in which AWS publishes the ARN of the Powertools layer of
- * `POWERTOOLS_VERSION` in each Region (the layer is pure JavaScript: one ARN for arm64 and x86_64).
+ * The public SSM parameter in which AWS publishes the ARN of its own Powertools layer of
+ * `POWERTOOLS_VERSION` in each Region (see `publicPowertoolsLayer`).
  */
 export const POWERTOOLS_LAYER_PARAMETER = `/aws/service/powertools/typescript/generic/all/${POWERTOOLS_VERSION}`;
 
 /**
- * The public Powertools for AWS Lambda (TypeScript) layer of `POWERTOOLS_VERSION`, once per stack.
+ * The Powertools layer this library ships, once per stack: `@aws-lambda-powertools/logger`,
+ * `metrics` and `tracer` at `POWERTOOLS_VERSION`, bundled by `npm run build` into
+ * `dist/assets/powertools-layer` (a few minified ES modules, about 160 KB in all; pure JavaScript,
+ * so one layer serves arm64 and x86_64).
  *
- * Its ARN is resolved by CloudFormation at deploy time from `POWERTOOLS_LAYER_PARAMETER` (a
- * template parameter of type `AWS::SSM::Parameter::Value<String>`), so synthesis stays offline and
- * the same template deploys to every Region where AWS publishes the layer. Where it does not (or
- * where policy forbids layers from other accounts), publish a layer with the same packages at the
- * same version and pass it to the construct instead.
+ * The shipped handlers that log, measure and trace with Powertools import it from here instead of
+ * each carrying a copy, so a stack holds one copy however many functions use it. It is built from
+ * the very packages the handlers are tested with, lives in the stack's own account and deploys in
+ * every partition. Functions that import Powertools only from this layer must use these three
+ * packages; other utilities are not in it.
  */
 export function powertoolsLayer(scope: Construct): ILayerVersion {
   const stack = Stack.of(scope);
-  const id = `PowertoolsLayer${POWERTOOLS_VERSION.replace(/\./g, '_')}`;
+  const id = 'PowertoolsLayer';
+  const existing = stack.node.tryFindChild(id) as ILayerVersion | undefined;
+  return (
+    existing ??
+    new LayerVersion(stack, id, {
+      code: layerCode('powertools-layer'),
+      description: `Powertools for AWS Lambda (TypeScript) ${POWERTOOLS_VERSION}: logger, metrics, tracer (bundled by cdk-api-gateway-patterns)`,
+      compatibleRuntimes: [Runtime.NODEJS_24_X],
+      compatibleArchitectures: [Architecture.ARM_64, Architecture.X86_64],
+      license: 'MIT-0 (Powertools), Apache-2.0 (AWS X-Ray SDK)',
+    })
+  );
+}
+
+/**
+ * AWS's own public Powertools layer of `POWERTOOLS_VERSION`, once per stack, for
+ * `RealtimeWebSocketApiProps.powertoolsLayer` when you prefer it to the layer this library ships.
+ *
+ * Its ARN is resolved by CloudFormation at deploy time from `POWERTOOLS_LAYER_PARAMETER` (a
+ * template parameter of type `AWS::SSM::Parameter::Value<String>`), so synthesis stays offline.
+ * The deploy fails in a Region or partition where AWS does not publish that parameter.
+ */
+export function publicPowertoolsLayer(scope: Construct): ILayerVersion {
+  const stack = Stack.of(scope);
+  const id = `PublicPowertoolsLayer${POWERTOOLS_VERSION.replace(/\./g, '_')}`;
   const existing = stack.node.tryFindChild(id) as ILayerVersion | undefined;
   return existing ?? LayerVersion.fromLayerVersionArn(stack, id, StringParameter.valueForStringParameter(stack, POWERTOOLS_LAYER_PARAMETER));
 }

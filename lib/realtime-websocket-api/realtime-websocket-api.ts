@@ -115,11 +115,9 @@ export interface RealtimeWebSocketApiProps {
   readonly functionOptions?: ApiFunctionOptions;
   /**
    * The layer that provides Powertools for AWS Lambda (TypeScript) to the built-in handlers, whose
-   * bundles do not carry it. Give your own layer where AWS does not publish its public one (or
-   * policy forbids layers from other accounts): it must hold `@aws-lambda-powertools/logger`,
-   * `metrics` and `tracer` at version `POWERTOOLS_VERSION` under `nodejs/node_modules`.
-   * @default - AWS's public Powertools layer of `POWERTOOLS_VERSION`, its ARN read at deploy time
-   * from the public SSM parameter `POWERTOOLS_LAYER_PARAMETER`
+   * bundles do not carry it: `@aws-lambda-powertools/logger`, `metrics` and `tracer` at
+   * `POWERTOOLS_VERSION` under `nodejs/node_modules`. `publicPowertoolsLayer(this)` is AWS's own.
+   * @default - the layer this library ships (`powertoolsLayer`), one per stack
    */
   readonly powertoolsLayer?: ILayerVersion;
   /**

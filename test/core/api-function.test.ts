@@ -6,7 +6,7 @@ import { SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Code } from 'aws-cdk-lib/aws-lambda';
 import type { CreateApiFunctionProps } from '../../lib/core';
-import { createApiFunction, handlerCode, StageProfile } from '../../lib/core';
+import { createApiFunction, handlerCode, layerCode, StageProfile } from '../../lib/core';
 import { expectApiError, newStack } from './support';
 
 let app: App;
@@ -267,5 +267,6 @@ describe('handlerCode', () => {
 
   test('rejects an unknown handler, naming it', () => {
     expectApiError(() => handlerCode('no-such-handler'), 'HandlerAssetMissing', /the bundled handler "no-such-handler" is missing at .*dist\/assets\/no-such-handler/, /npm run build/);
+    expectApiError(() => layerCode('no-such-layer'), 'HandlerAssetMissing', /the bundled layer "no-such-layer" is missing at .*dist\/assets\/no-such-layer/, /npm run build/);
   });
 });

@@ -4,7 +4,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { Construct } from 'constructs';
 import { Code } from 'aws-cdk-lib/aws-lambda';
 import type { ILayerVersion } from 'aws-cdk-lib/aws-lambda';
-import { createApiFunction, POWERTOOLS_LAYER_PARAMETER, POWERTOOLS_VERSION, powertoolsLayer, StageProfile } from '../../lib';
+import { createApiFunction, POWERTOOLS_LAYER_PARAMETER, POWERTOOLS_VERSION, powertoolsLayer, publicPowertoolsLayer, StageProfile } from '../../lib';
+import type { CfnElement } from 'aws-cdk-lib';
 import { newStack } from './support';
 
 const ROOT = join(__dirname, '..', '..');
@@ -13,10 +14,11 @@ function functionWith(scope: Construct, id: string, layers: ILayerVersion[]) {
   return createApiFunction(scope, id, { profile: StageProfile.dev(), source: { code: Code.fromInline('exports.handler = async () => 1;') }, layers });
 }
 
+const LAYER_PACKAGES = join(ROOT, 'dist', 'assets', 'powertools-layer', 'nodejs', 'node_modules', '@aws-lambda-powertools');
 const json = (path: string) => JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
 
 describe('powertoolsLayer', () => {
-  test('reads the ARN of the pinned version from AWS’s public SSM parameter at deploy time', () => {
+  test('is the Powertools layer the library ships: the bundled packages, for Node.js 24 on both architectures', () => {
     // GIVEN
     const { stack } = newStack();
 
@@ -25,32 +27,58 @@ describe('powertoolsLayer', () => {
     functionWith(stack, 'Fn', [layer]);
 
     // THEN
-    expect(POWERTOOLS_LAYER_PARAMETER).toBe(`/aws/service/powertools/typescript/generic/all/${POWERTOOLS_VERSION}`);
-    const parameters = Template.fromStack(stack).findParameters('*', { Default: POWERTOOLS_LAYER_PARAMETER });
-    expect(Object.values(parameters)).toEqual([expect.objectContaining({ Type: 'AWS::SSM::Parameter::Value<String>' })]);
-    expect(stack.resolve(layer.layerVersionArn)).toEqual({ Ref: Object.keys(parameters)[0] });
-    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', { Layers: [{ Ref: Object.keys(parameters)[0] }] });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::Lambda::LayerVersion', 1);
+    template.hasResourceProperties('AWS::Lambda::LayerVersion', {
+      CompatibleRuntimes: ['nodejs24.x'],
+      CompatibleArchitectures: ['arm64', 'x86_64'],
+      Description: `Powertools for AWS Lambda (TypeScript) ${POWERTOOLS_VERSION}: logger, metrics, tracer (bundled by cdk-api-gateway-patterns)`,
+      LicenseInfo: 'MIT-0 (Powertools), Apache-2.0 (AWS X-Ray SDK)',
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', { Layers: [{ Ref: stack.getLogicalId(layer.node.defaultChild as CfnElement) }] });
+    expect(Object.keys(template.findParameters('*', { Default: POWERTOOLS_LAYER_PARAMETER }))).toEqual([]);
   });
 
-  test('is one layer and one parameter per stack, whoever asks', () => {
+  test('is one layer per stack, whoever asks', () => {
     const { stack } = newStack();
     const first = powertoolsLayer(stack);
     const second = powertoolsLayer(new Construct(stack, 'Nested'));
-
     functionWith(stack, 'A', [first]);
     functionWith(stack, 'B', [second]);
 
     expect(second).toBe(first);
-    expect(Object.keys(Template.fromStack(stack).findParameters('*', { Default: POWERTOOLS_LAYER_PARAMETER }))).toHaveLength(1);
-    const layers = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')).map((fn) => fn.Properties.Layers);
-    expect(layers).toEqual([layers[0], layers[0]]);
+    Template.fromStack(stack).resourceCountIs('AWS::Lambda::LayerVersion', 1);
   });
 
-  test('is the version the shipped handlers are built and tested with, pinned exactly', () => {
+  test('holds the pinned version of each package the handlers import', () => {
     const manifest = json(join(ROOT, 'package.json')) as { devDependencies: Record<string, string> };
     for (const pkg of ['logger', 'metrics', 'tracer']) {
       expect(manifest.devDependencies[`@aws-lambda-powertools/${pkg}`]).toBe(POWERTOOLS_VERSION);
       expect(json(join(ROOT, 'node_modules', '@aws-lambda-powertools', pkg, 'package.json')).version).toBe(POWERTOOLS_VERSION);
+      expect(json(join(LAYER_PACKAGES, pkg, 'package.json'))).toMatchObject({
+        name: `@aws-lambda-powertools/${pkg}`,
+        version: POWERTOOLS_VERSION,
+        type: 'module',
+        exports: './index.mjs',
+      });
     }
+  });
+});
+
+describe('publicPowertoolsLayer', () => {
+  test('reads the ARN of AWS’s layer of the pinned version from its public SSM parameter at deploy time', () => {
+    const { stack } = newStack();
+
+    const layer = publicPowertoolsLayer(stack);
+    functionWith(stack, 'Fn', [layer]);
+    functionWith(stack, 'Other', [publicPowertoolsLayer(new Construct(stack, 'Nested'))]);
+
+    expect(POWERTOOLS_LAYER_PARAMETER).toBe(`/aws/service/powertools/typescript/generic/all/${POWERTOOLS_VERSION}`);
+    const template = Template.fromStack(stack);
+    const parameters = template.findParameters('*', { Default: POWERTOOLS_LAYER_PARAMETER });
+    expect(Object.values(parameters)).toEqual([expect.objectContaining({ Type: 'AWS::SSM::Parameter::Value<String>' })]);
+    expect(stack.resolve(layer.layerVersionArn)).toEqual({ Ref: Object.keys(parameters)[0] });
+    template.allResourcesProperties('AWS::Lambda::Function', { Layers: [{ Ref: Object.keys(parameters)[0] }] });
+    template.resourceCountIs('AWS::Lambda::LayerVersion', 0);
   });
 });

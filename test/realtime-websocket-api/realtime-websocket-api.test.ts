@@ -1,11 +1,12 @@
 import { Duration } from 'aws-cdk-lib';
+import type { CfnElement } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { MethodLoggingLevel } from 'aws-cdk-lib/aws-apigateway';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Function as LambdaFunction, LayerVersion } from 'aws-cdk-lib/aws-lambda';
 import { HostedZone } from 'aws-cdk-lib/aws-route53';
 import { Topic } from 'aws-cdk-lib/aws-sns';
-import { ApiAuth, ApiCustomDomain, ApiKind, POWERTOOLS_LAYER_PARAMETER, RealtimeWebSocketApi, StageProfile } from '../../lib';
+import { ApiAuth, ApiCustomDomain, ApiKind, POWERTOOLS_LAYER_PARAMETER, powertoolsLayer, publicPowertoolsLayer, RealtimeWebSocketApi, StageProfile } from '../../lib';
 import { inlineFunction, templateOf } from '../support/stacks';
 import { JWT, logicalIdOf, resolvedJson, userRouteFunction, webSocketApi } from './fixtures';
 
@@ -358,14 +359,14 @@ describe('RealtimeWebSocketApi', () => {
   });
 
   describe('Powertools layer', () => {
-    test('every built-in handler, the JWT authorizer too, runs with AWS’s public Powertools layer of the pinned version', () => {
+    test('every built-in handler, the JWT authorizer too, runs with the Powertools layer the library ships', () => {
       const { template, stack, api } = webSocketApi({ connectAuth: ApiAuth.jwt(JWT) });
 
-      const [parameterId] = Object.keys(template.findParameters('*', { Default: POWERTOOLS_LAYER_PARAMETER }));
-      expect(parameterId).toBeDefined();
+      template.resourceCountIs('AWS::Lambda::LayerVersion', 1);
       template.resourceCountIs('AWS::Lambda::Function', 7);
-      template.allResourcesProperties('AWS::Lambda::Function', { Layers: [{ Ref: parameterId }] });
-      expect(stack.resolve(api.powertoolsLayer.layerVersionArn)).toEqual({ Ref: parameterId });
+      const layerId = stack.getLogicalId(api.powertoolsLayer.node.defaultChild as CfnElement);
+      template.allResourcesProperties('AWS::Lambda::Function', { Layers: [{ Ref: layerId }] });
+      expect(api.powertoolsLayer).toBe(powertoolsLayer(stack));
     });
 
     test('two APIs in one stack share the layer', () => {
@@ -373,16 +374,24 @@ describe('RealtimeWebSocketApi', () => {
       const second = new RealtimeWebSocketApi(stack, 'Feed', { profile: StageProfile.dev(), apiName: 'feed', publicConnect: true });
 
       expect(second.powertoolsLayer).toBe(api.powertoolsLayer);
-      expect(Object.keys(templateOf(stack).findParameters('*', { Default: POWERTOOLS_LAYER_PARAMETER }))).toHaveLength(1);
+      templateOf(stack).resourceCountIs('AWS::Lambda::LayerVersion', 1);
     });
 
-    test('powertoolsLayer replaces the public layer everywhere', () => {
+    test('powertoolsLayer replaces the shipped layer everywhere', () => {
       const arn = 'arn:aws:lambda:eu-central-1:111122223333:layer:powertools-2_36_0:3';
       const { template, api } = webSocketApi((s) => ({ connectAuth: ApiAuth.jwt(JWT), powertoolsLayer: LayerVersion.fromLayerVersionArn(s, 'Own', arn) }));
 
       template.allResourcesProperties('AWS::Lambda::Function', { Layers: [arn] });
-      expect(template.findParameters('*', { Default: POWERTOOLS_LAYER_PARAMETER })).toEqual({});
+      template.resourceCountIs('AWS::Lambda::LayerVersion', 0);
       expect(api.powertoolsLayer.layerVersionArn).toBe(arn);
+    });
+
+    test('publicPowertoolsLayer selects AWS’s layer of the pinned version', () => {
+      const { template } = webSocketApi((s) => ({ powertoolsLayer: publicPowertoolsLayer(s) }));
+
+      const [parameterId] = Object.keys(template.findParameters('*', { Default: POWERTOOLS_LAYER_PARAMETER }));
+      template.allResourcesProperties('AWS::Lambda::Function', { Layers: [{ Ref: parameterId }] });
+      template.resourceCountIs('AWS::Lambda::LayerVersion', 0);
     });
 
     test('user route functions are left as their owner built them', () => {
