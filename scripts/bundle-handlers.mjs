@@ -6,27 +6,36 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { HANDLER_ENTRIES } from './handler-entries.mjs';
 
-/** The esbuild settings of every shipped handler (those of RouteIntegration.entry, plus the Powertools layer). */
+/**
+ * What every bundle this library ships (handlers and the Powertools layer) is built for: the Lambda
+ * Node.js 24 runtime, as minified ES modules.
+ */
+const LAMBDA_BUILD_OPTIONS = {
+  bundle: true,
+  platform: 'node',
+  target: 'node24',
+  format: 'esm',
+  minify: true,
+  legalComments: 'none',
+  // The Lambda Node.js 24 runtime ships AWS SDK v3; bundling it would only add size.
+  external: ['@aws-sdk/*', '@smithy/*'],
+  // Some dependencies are CommonJS and call require(); give the ES module one.
+  banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
+  logLevel: 'warning',
+};
+
+/** Bundles one shipped handler (with the settings RouteIntegration.entry uses for users' entries). */
 export async function bundleHandler(entry, outfile) {
   mkdirSync(dirname(outfile), { recursive: true });
   await build({
+    ...LAMBDA_BUILD_OPTIONS,
     entryPoints: [entry],
     outfile,
-    bundle: true,
-    platform: 'node',
-    target: 'node24',
-    format: 'esm',
-    minify: true,
     sourcemap: true,
     sourcesContent: false,
-    legalComments: 'none',
-    // The Lambda Node.js 24 runtime ships AWS SDK v3; bundling it would only add size.
     // Powertools comes from the layer built below (lib/core/powertools-layer.ts), which the
     // constructs attach to every function whose bundle imports it.
-    external: ['@aws-sdk/*', '@smithy/*', '@aws-lambda-powertools/*'],
-    // Some dependencies are CommonJS and call require(); give the ES module one.
-    banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
-    logLevel: 'warning',
+    external: [...LAMBDA_BUILD_OPTIONS.external, '@aws-lambda-powertools/*'],
   });
 }
 
@@ -47,20 +56,12 @@ export async function bundlePowertoolsLayer(layerDir) {
   const entries = Object.fromEntries(POWERTOOLS_PACKAGES.map((pkg) => [pkg, fileURLToPath(import.meta.resolve(`@aws-lambda-powertools/${pkg}`))]));
   const entryPoints = Object.fromEntries(Object.entries(entries).map(([pkg, entry]) => [`${pkg}/index`, entry]));
   await build({
+    ...LAMBDA_BUILD_OPTIONS,
     entryPoints,
     outdir: scope,
     outExtension: { '.js': '.mjs' },
     chunkNames: '_chunks/[name]-[hash]',
-    bundle: true,
     splitting: true,
-    platform: 'node',
-    target: 'node24',
-    format: 'esm',
-    minify: true,
-    legalComments: 'none',
-    external: ['@aws-sdk/*', '@smithy/*'],
-    banner: { js: "import{createRequire as __cr}from'node:module';const require=__cr(import.meta.url);" },
-    logLevel: 'warning',
   });
   for (const pkg of POWERTOOLS_PACKAGES) {
     // The package root of the resolved entry (its package.json is not among the package's exports).

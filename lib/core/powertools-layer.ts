@@ -30,18 +30,14 @@ export const POWERTOOLS_LAYER_PARAMETER = `/aws/service/powertools/typescript/ge
  * packages; other utilities are not in it.
  */
 export function powertoolsLayer(scope: Construct): ILayerVersion {
-  const stack = Stack.of(scope);
-  const id = 'PowertoolsLayer';
-  const existing = stack.node.tryFindChild(id) as ILayerVersion | undefined;
-  return (
-    existing ??
+  return layerOfStack(scope, 'PowertoolsLayer', (stack, id) =>
     new LayerVersion(stack, id, {
       code: layerCode('powertools-layer'),
       description: `Powertools for AWS Lambda (TypeScript) ${POWERTOOLS_VERSION}: logger, metrics, tracer (bundled by cdk-api-gateway-patterns)`,
       compatibleRuntimes: [Runtime.NODEJS_24_X],
       compatibleArchitectures: [Architecture.ARM_64, Architecture.X86_64],
       license: 'MIT-0 (Powertools), Apache-2.0 (AWS X-Ray SDK)',
-    })
+    }),
   );
 }
 
@@ -54,8 +50,13 @@ export function powertoolsLayer(scope: Construct): ILayerVersion {
  * The deploy fails in a Region or partition where AWS does not publish that parameter.
  */
 export function publicPowertoolsLayer(scope: Construct): ILayerVersion {
+  return layerOfStack(scope, `PublicPowertoolsLayer${POWERTOOLS_VERSION.replace(/\./g, '_')}`, (stack, id) =>
+    LayerVersion.fromLayerVersionArn(stack, id, StringParameter.valueForStringParameter(stack, POWERTOOLS_LAYER_PARAMETER)),
+  );
+}
+
+/** The layer `id` of `scope`'s stack: made by `create` the first time, the same one after. */
+function layerOfStack(scope: Construct, id: string, create: (stack: Stack, id: string) => ILayerVersion): ILayerVersion {
   const stack = Stack.of(scope);
-  const id = `PublicPowertoolsLayer${POWERTOOLS_VERSION.replace(/\./g, '_')}`;
-  const existing = stack.node.tryFindChild(id) as ILayerVersion | undefined;
-  return existing ?? LayerVersion.fromLayerVersionArn(stack, id, StringParameter.valueForStringParameter(stack, POWERTOOLS_LAYER_PARAMETER));
+  return (stack.node.tryFindChild(id) as ILayerVersion | undefined) ?? create(stack, id);
 }

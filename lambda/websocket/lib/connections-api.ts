@@ -89,8 +89,9 @@ export class ConnectionsApi {
     this.host = this.url.host;
     this.basePath = this.url.pathname.replace(/\/+$/, '');
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets };
-    this.agent = this.url.protocol === 'https:' ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
-    this.send = this.url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const secure = this.url.protocol === 'https:';
+    this.agent = secure ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+    this.send = secure ? httpsRequest : httpRequest;
     this.maxAttempts = positive(options.maxAttempts ?? 3, 'maxAttempts');
     this.timeoutMs = positive(options.timeoutMs ?? 10_000, 'timeoutMs');
     this.retryBaseDelayMs = options.retryBaseDelayMs ?? 100;
