@@ -8,5 +8,10 @@ module.exports = {
     '^.+\\.tsx?$': ['ts-jest', { diagnostics: false }],
   },
   snapshotSerializers: ['<rootDir>/test/support/asset-hash-serializer.ts'],
+  // Jest's default is one worker less than the cores: a single worker on this 2-core machine.
+  maxWorkers: 2,
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+  setupFiles: ['<rootDir>/test/support/setup-env.ts'],
   testTimeout: 60000,
 };

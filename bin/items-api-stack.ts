@@ -27,9 +27,14 @@ export class ItemsApiStack extends Stack {
     super(scope, id, props);
     const { config } = props;
     const hostedZone = config.domain ? HostedZone.fromHostedZoneAttributes(this, 'Zone', props.zone) : undefined;
+    // Browsers read answers only when they carry CORS headers. API Gateway adds them to preflight
+    // and to its own error answers; a Lambda proxy answer carries only what the function returns,
+    // so the handler gets the same CORS settings and sets the headers itself.
+    const cors = { allowOrigins: ['https://app.example.com'], allowCredentials: true };
     // One function serves every items route: one function, one integration permission.
     const items = RouteIntegration.entry(path.join(__dirname, '..', 'lambda', 'items', 'handler.ts'), {
       description: `Items API handler (${config.name})`,
+      environment: { CORS_ALLOW_ORIGINS: cors.allowOrigins.join(','), CORS_ALLOW_CREDENTIALS: String(cors.allowCredentials) },
     });
     this.api = new ServerlessApi(this, 'ItemsApi', {
       profile: stageProfileFor(this, config, props.alarmTopic),
@@ -40,7 +45,7 @@ export class ItemsApiStack extends Stack {
         audience: props.identity.audiences.items,
         resultsCacheTtl: config.authorizerCacheTtl,
       }),
-      cors: { allowOrigins: ['https://app.example.com'], allowCredentials: true },
+      cors,
       customDomain: config.domain ? { domainName: config.domain.items, hostedZone } : undefined,
       routes: {
         'GET /items': { integration: items },

@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import { ChatApiStack } from './chat-api-stack';
 import { ItemsApiStack } from './items-api-stack';
 import { SharedStack } from './shared-stack';
+import { stageEnvironment } from './stage-config';
 import type { PlatformConfig, PlatformStageConfig } from './stage-config';
 
 /** Props of {@link PlatformStage}. */
@@ -12,10 +13,13 @@ export interface PlatformStageProps extends StageProps {
   readonly config: PlatformStageConfig;
 }
 
-/** One deployment stage of the demo platform (`cdk deploy 'prod/*'` deploys exactly this one). */
+/**
+ * One deployment stage of the demo platform (`cdk deploy 'prod/*'` deploys exactly this one), in
+ * the account and Region its config names.
+ */
 export class PlatformStage extends Stage {
   constructor(scope: Construct, id: string, props: PlatformStageProps) {
-    super(scope, id, props);
+    super(scope, id, { env: stageEnvironment(props.config), ...props });
     const { config, platform } = props;
     const shared = new SharedStack(this, 'Shared', { config });
     const items = new ItemsApiStack(this, 'ItemsApi', { config, alarmTopic: shared.alarmTopic, identity: platform.identity, zone: platform.zone });

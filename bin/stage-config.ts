@@ -5,6 +5,14 @@ import type { Environment } from 'aws-cdk-lib';
 export interface PlatformStageConfig {
   /** Stage name: the CDK Stage id (`cdk deploy 'prod/*'`) and the API stage name. */
   readonly name: 'dev' | 'test' | 'prod';
+  /**
+   * The AWS account the stage deploys to. Each stage has its own account (AWS's multi-account
+   * guidance), so account-wide settings such as API Gateway's CloudWatch role have one owner each.
+   * The demo values are placeholders: put your accounts here.
+   */
+  readonly account: string;
+  /** The Region the stage deploys to. */
+  readonly region: string;
   /** Custom domain of the stage's APIs; one subdomain per stage. */
   readonly domain?: {
     readonly items: string;
@@ -12,8 +20,9 @@ export interface PlatformStageConfig {
   };
   /**
    * Place the account-level API Gateway CloudWatch role (one per account and Region) in this
-   * stage's shared stack. In the reference layout each stage is its own account; turn it off
-   * where the platform already owns that setting.
+   * stage's shared stack. Each stage is its own account here; turn it off where the platform
+   * already owns that setting. Two stages of one account and Region cannot both place it: the
+   * synth fails (`ApiGatewayAccountDuplicate`).
    */
   readonly manageApiGatewayAccount: boolean;
   /** Notify on-call through an SNS topic. */
@@ -46,9 +55,18 @@ export const PLATFORM: PlatformConfig = {
   zone: { hostedZoneId: 'Z0EXAMPLE00000000001', zoneName: 'example.com' },
   identity: { issuer: 'https://id.example.com/', audiences: { items: ['items-api'], chat: ['chat-api'] } },
   stages: [
-    { name: 'dev', manageApiGatewayAccount: true, alarmNotifications: false, authorizerCacheTtl: Duration.minutes(1) },
+    {
+      name: 'dev',
+      account: '111111111111',
+      region: 'eu-west-1',
+      manageApiGatewayAccount: true,
+      alarmNotifications: false,
+      authorizerCacheTtl: Duration.minutes(1),
+    },
     {
       name: 'test',
+      account: '222222222222',
+      region: 'eu-west-1',
       manageApiGatewayAccount: true,
       domain: { items: 'items.test.example.com', chat: 'chat.test.example.com' },
       alarmNotifications: false,
@@ -56,6 +74,8 @@ export const PLATFORM: PlatformConfig = {
     },
     {
       name: 'prod',
+      account: '333333333333',
+      region: 'eu-west-1',
       manageApiGatewayAccount: true,
       domain: { items: 'items.example.com', chat: 'chat.example.com' },
       alarmNotifications: true,
@@ -64,13 +84,7 @@ export const PLATFORM: PlatformConfig = {
   ],
 };
 
-/**
- * Account and Region of the stages: from context (`-c account=… -c region=…`) or the CLI's
- * environment (CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION). Neither is needed to synthesize.
- */
-export function platformEnvironment(context: (key: string) => unknown): Environment {
-  return {
-    account: (context('account') as string | undefined) ?? process.env.CDK_DEFAULT_ACCOUNT,
-    region: (context('region') as string | undefined) ?? process.env.CDK_DEFAULT_REGION,
-  };
+/** Where a stage deploys: its own account and Region, from the typed config (no context, no CLI profile). */
+export function stageEnvironment(config: PlatformStageConfig): Environment {
+  return { account: config.account, region: config.region };
 }

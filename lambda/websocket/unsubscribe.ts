@@ -1,4 +1,7 @@
-/** `unsubscribe`: `{ "action": "unsubscribe", "channel": "<name>" }` leaves the channel (idempotent). */
+/**
+ * `unsubscribe`: `{ "action": "unsubscribe", "channel": "<name>" }` leaves the channel (idempotent)
+ * and frees its place under the connection's subscription cap.
+ */
 import { connectionRepository } from './lib/connection-repository';
 import { metrics, MetricUnit } from './lib/observability';
 import { ok } from './lib/responses';

@@ -1,5 +1,5 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
-import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Annotations, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
@@ -9,7 +9,9 @@ import { restrictGrantsToAwsServices } from './kms-key-policy';
 /** Props of {@link AlarmTopic}. */
 export interface AlarmTopicProps {
   /**
-   * KMS key that encrypts the topic. CloudWatch is allowed to use it to publish alarms.
+   * KMS key that encrypts the topic. CloudWatch alarms of this account and Region are allowed to use
+   * it. A key defined in another stack (or imported) cannot be changed from here: its key policy must
+   * already allow `cloudwatch.amazonaws.com` `kms:Decrypt` and `kms:GenerateDataKey*`.
    * @default - a new customer-managed key with rotation on
    */
   readonly encryptionKey?: IKey;
@@ -29,6 +31,11 @@ export interface AlarmTopicProps {
  * An SNS topic for alarm notifications: encrypted with a customer-managed KMS key (an AWS-managed
  * SNS key would not let CloudWatch publish), and publishing only over TLS. Pass it as a stage
  * profile's `alarmTopic`; subscribe your on-call tooling to `topic`.
+ *
+ * A topic policy replaces SNS's default policy, so the TLS-only policy would otherwise lock
+ * CloudWatch out ("not authorized to perform SNS:Publish"). The topic policy therefore also lets
+ * `cloudwatch.amazonaws.com` publish, and the key policy lets it encrypt, both only for alarms of
+ * this account and Region (`aws:SourceAccount` and `aws:SourceArn`).
  */
 export class AlarmTopic extends Construct {
   /** The topic alarms publish to. */
@@ -52,7 +59,39 @@ export class AlarmTopic extends Construct {
       masterKey: this.encryptionKey,
       enforceSSL: true,
     });
-    // CloudWatch alarms publish to the encrypted topic, so they must be able to use the key.
-    this.encryptionKey.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+
+    const { account, region, partition } = Stack.of(this);
+    const cloudWatch = new ServicePrincipal('cloudwatch.amazonaws.com');
+    // Confused-deputy protection: only alarms of this account and Region act through the service.
+    const onlyThisAccountsAlarms = {
+      StringEquals: { 'aws:SourceAccount': account },
+      ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
+    };
+    this.topic.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [cloudWatch],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: onlyThisAccountsAlarms,
+      }),
+    );
+    const { statementAdded } = this.encryptionKey.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToEncryptNotifications',
+        principals: [cloudWatch],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: onlyThisAccountsAlarms,
+      }),
+      /* allowNoOp */ true,
+    );
+    if (!statementAdded) {
+      Annotations.of(this).addWarningV2(
+        'cdk-api-gateway-patterns:alarmTopicKeyPolicy',
+        'encryptionKey is defined outside this stack, so its key policy cannot be changed here: allow cloudwatch.amazonaws.com ' +
+          'kms:Decrypt and kms:GenerateDataKey* on it, or alarm notifications will fail to publish.',
+      );
+    }
   }
 }

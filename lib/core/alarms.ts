@@ -111,6 +111,29 @@ export class ApiAlarms extends Construct {
     for (const spec of specs) this.alarms.push(createAlarm(this, spec, this.profile));
   }
 
+  /**
+   * Adds an alarm on a count of errors that a function reports itself (a custom metric, Sum per
+   * minute), at the profile's `functionErrors` threshold. For handlers that answer failures
+   * instead of throwing them, whose Lambda `Errors` metric stays at 0.
+   */
+  public addErrorCountAlarm(id: string, metric: IMetric, what: string): Alarm {
+    const threshold = this.profile.alarmThresholds.functionErrors;
+    const alarm = createAlarm(
+      this,
+      {
+        id,
+        metric,
+        threshold,
+        comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        periods: 1,
+        description: `${what}: ${threshold} or more in a minute`,
+      },
+      this.profile,
+    );
+    this.alarms.push(alarm);
+    return alarm;
+  }
+
   /** Adds error and throttle alarms for a function behind the API; returns them. */
   public addFunctionAlarms(name: string, fn: IFunction): Alarm[] {
     // Names that differ only in punctuation ('chat.send', 'chatsend') still get their own alarms.

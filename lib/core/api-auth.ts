@@ -1,6 +1,22 @@
+import { Token } from 'aws-cdk-lib';
 import type { Duration } from 'aws-cdk-lib';
 import type { IUserPool, IUserPoolClient } from 'aws-cdk-lib/aws-cognito';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { ApiPatternsError, describeValue } from './errors';
+
+/** Fails unless `value` is an `https://` URL with a host (tokens are left to CloudFormation). */
+function validateHttpsUrl(errorId: string, prop: string, value: string): void {
+  if (Token.isUnresolved(value)) return;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (url?.protocol !== 'https:' || url.hostname === '') {
+    throw new ApiPatternsError(errorId, `${prop} must be an https:// URL, e.g. 'https://id.example.com/'. Got: ${describeValue(value)}`);
+  }
+}
 
 /** The kinds of authorization a route can require. */
 export enum ApiAuthType {
@@ -52,6 +68,13 @@ export interface JwtAuthOptions {
    * @default Duration.minutes(5)
    */
   readonly resultsCacheTtl?: Duration;
+  /**
+   * How long the bundled authorizer (REST, and WebSocket `$connect`) trusts a fetched JWKS before
+   * fetching it again, so a key the issuer withdraws stops being accepted within this time
+   * (1 minute to 24 hours). HTTP APIs' native JWT authorizer manages its own keys.
+   * @default Duration.minutes(10)
+   */
+  readonly jwksMaxAge?: Duration;
 }
 
 /** Options of {@link ApiAuth.lambdaToken}. */
@@ -96,8 +119,28 @@ export class ApiAuth {
     return new ApiAuth(ApiAuthType.COGNITO, { userPool, ...options }, options.scopes ?? []);
   }
 
-  /** JWTs from an OIDC issuer, verified against its JWKS. */
+  /**
+   * JWTs from an OIDC issuer, verified against its JWKS. Fails at once when `issuer` (or
+   * `jwksUri`) is not an https URL or `audience` is empty: API Gateway and the bundled authorizer
+   * would otherwise accept nothing, or fetch keys without TLS.
+   */
   public static jwt(options: JwtAuthOptions): ApiAuth {
+    validateHttpsUrl('JwtIssuerInvalid', 'ApiAuth.jwt({ issuer })', options.issuer);
+    if (options.jwksUri !== undefined) validateHttpsUrl('JwtJwksUriInvalid', 'ApiAuth.jwt({ jwksUri })', options.jwksUri);
+    const audience = options.audience ?? [];
+    if (!Token.isUnresolved(audience) && (audience.length === 0 || audience.some((a) => !Token.isUnresolved(a) && (typeof a !== 'string' || a.trim() === '')))) {
+      throw new ApiPatternsError(
+        'JwtAudienceInvalid',
+        `ApiAuth.jwt({ audience }) must list at least one non-empty audience (the token's aud must contain one of them). Got: ${describeValue(options.audience)}`,
+      );
+    }
+    const maxAge = options.jwksMaxAge;
+    if (maxAge && !maxAge.isUnresolved()) {
+      const seconds = maxAge.toSeconds({ integral: false });
+      if (!Number.isInteger(seconds) || seconds < 60 || seconds > 86_400) {
+        throw new ApiPatternsError('JwksMaxAgeInvalid', `ApiAuth.jwt({ jwksMaxAge }) must be whole seconds from 60 to 86400. Got: ${seconds} s`);
+      }
+    }
     return new ApiAuth(ApiAuthType.JWT, options, options.scopes ?? []);
   }
 
@@ -133,7 +176,7 @@ export class ApiAuth {
 
 /**
  * Environment of the bundled JWT authorizers (REST token and WebSocket `$connect`), which read it
- * through lambda/shared/jwt.ts: issuer, audiences, optional JWKS URI and required scopes.
+ * through lambda/shared/jwt.ts: issuer, audiences, optional JWKS URI, required scopes and JWKS max age.
  */
 export function jwtAuthorizerEnvironment(auth: ApiAuth): Record<string, string> {
   const o = auth.options;
@@ -142,5 +185,39 @@ export function jwtAuthorizerEnvironment(auth: ApiAuth): Record<string, string> 
     JWT_AUDIENCE: (o.audience ?? []).join(','),
     ...(o.jwksUri ? { JWT_JWKS_URI: o.jwksUri } : {}),
     ...(auth.scopes.length > 0 ? { JWT_REQUIRED_SCOPES: auth.scopes.join(' ') } : {}),
+    ...(o.jwksMaxAge ? { JWT_JWKS_MAX_AGE_SECONDS: String(o.jwksMaxAge.toSeconds()) } : {}),
   };
+}
+
+/** What a REST cache key needs to tell the callers of an authorizer apart. */
+export interface RestIdentityCacheKeys {
+  /** Method request parameters that identify the caller, e.g. `method.request.header.Authorization`. */
+  readonly keys: string[];
+  /**
+   * False when the caller is (also) identified by something no cache key can hold: an IAM
+   * signature, or a request authorizer's `context.*` or `stageVariables.*` sources.
+   */
+  readonly complete: boolean;
+}
+
+/**
+ * The request values a REST authorizer tells callers apart by, as method request parameters: what
+ * a cached route must add to its cache key so that one caller's cached answer is never served to
+ * another.
+ */
+export function restIdentityCacheKeys(auth: ApiAuth): RestIdentityCacheKeys {
+  switch (auth.type) {
+    case ApiAuthType.COGNITO:
+    case ApiAuthType.JWT:
+      return { keys: ['method.request.header.Authorization'], complete: true };
+    case ApiAuthType.LAMBDA_TOKEN:
+      return { keys: [`method.request.header.${auth.options.header ?? 'Authorization'}`], complete: true };
+    case ApiAuthType.LAMBDA_REQUEST: {
+      const sources = auth.options.identitySources ?? [];
+      const keys = sources.filter((source) => source.startsWith('method.request.'));
+      return { keys, complete: keys.length === sources.length && keys.length > 0 };
+    }
+    case ApiAuthType.IAM:
+      return { keys: [], complete: false };
+  }
 }

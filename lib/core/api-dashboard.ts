@@ -1,6 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { Dashboard, GraphWidget, MathExpression, TextWidget } from 'aws-cdk-lib/aws-cloudwatch';
-import type { IWidget } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IMetric, IWidget } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { ApiKind } from './api-kind';
@@ -85,6 +85,11 @@ export class ApiDashboard extends Construct {
       dashboardName: props.dashboardName,
       widgets: [[new TextWidget({ markdown: `# ${props.title}`, width: 24, height: 1 })], widgets],
     });
+  }
+
+  /** Adds a graph of any metrics. */
+  public addGraph(title: string, metrics: IMetric[]): void {
+    this.dashboard.addWidgets(new GraphWidget({ title, left: metrics, width: WIDTH }));
   }
 
   /** Adds a graph of a function's errors, throttles and p90 duration. */

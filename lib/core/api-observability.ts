@@ -1,4 +1,4 @@
-import type { Alarm, Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm, Dashboard, IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { ApiAlarms } from './alarms';
@@ -48,6 +48,15 @@ export class ApiObservability {
       });
       this.dashboard = this.dashboardBuilder.dashboard;
     }
+  }
+
+  /**
+   * Adds an alarm and a dashboard graph for an error count that handlers publish themselves
+   * (see {@link ApiAlarms.addErrorCountAlarm}).
+   */
+  public watchErrorCount(id: string, metric: IMetric, what: string): void {
+    if (this.alarmSet) this.alarms.push(this.alarmSet.addErrorCountAlarm(id, metric, what));
+    this.dashboardBuilder?.addGraph(what, [metric]);
   }
 
   /** Adds errors and throttles alarms and a dashboard graph for a function, once per function. */

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, parse } from 'node:path';
 import type { IPolicyValidationContext, IPolicyValidationPlugin, PolicyValidationPluginReport } from 'aws-cdk-lib';
 import type * as CfnGuard from '@cdklabs/cdk-validator-cfnguard';
+import { requireOptional } from './optional-dependency';
 
 /** Options of {@link ControlTowerGuard}. */
 export interface ControlTowerGuardProps {
@@ -31,8 +32,7 @@ export class ControlTowerGuard implements IPolicyValidationPlugin {
   private readonly rules: Array<{ file: string; types: string[] }>;
 
   constructor(props: ControlTowerGuardProps = {}) {
-    /* eslint-disable-next-line @typescript-eslint/no-require-imports */
-    this.guard = require('@cdklabs/cdk-validator-cfnguard') as typeof CfnGuard;
+    this.guard = requireOptional<typeof CfnGuard>('@cdklabs/cdk-validator-cfnguard', '^0.0.62', 'AWS Control Tower checks (applyCompliance() with controlTower)');
     const root = join(dirname(require.resolve('@cdklabs/cdk-validator-cfnguard/package.json')), 'rules', 'control-tower', 'cfn-guard');
     const disabled = new Set(props.disabledRules ?? []);
     this.rules = guardFiles(root)

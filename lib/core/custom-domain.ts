@@ -6,6 +6,7 @@ import { AaaaRecord, ARecord, RecordTarget } from 'aws-cdk-lib/aws-route53';
 import type { IHostedZone } from 'aws-cdk-lib/aws-route53';
 import { ApiGatewayDomain, ApiGatewayv2DomainProperties } from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
+import type { IConstruct } from 'constructs';
 import { ApiKind } from './api-kind';
 import { ApiPatternsError, describeValue } from './errors';
 import { validateBasePath, validateDomainName } from './validation';
@@ -15,8 +16,10 @@ export interface ApiCustomDomainProps {
   /** The domain name, lowercase, e.g. `api.example.com`. Use one subdomain per stage. */
   readonly domainName: string;
   /**
-   * The kind of API that will be mapped on this domain. API Gateway cannot serve WebSocket APIs and
-   * REST or HTTP APIs on one domain, and REST base-path mappings live on REST domains.
+   * The kind of API the domain is made for. REST and HTTP domains both serve REST and HTTP APIs
+   * (API Gateway maps both on one Regional domain); REST creates the domain with the REST API
+   * resource (`AWS::ApiGateway::DomainName`), HTTP with the v2 one. A WEBSOCKET domain serves
+   * WebSocket APIs only: API Gateway cannot map a WebSocket API on a domain with REST or HTTP APIs.
    */
   readonly kind: ApiKind;
   /**
@@ -35,16 +38,19 @@ export interface ApiCustomDomainProps {
 /**
  * A Regional custom domain for API Gateway with TLS 1.2 as the minimum: the certificate (given, or
  * created with DNS validation), the domain, Route 53 A and AAAA alias records, and mappings that
- * let several APIs share the domain under different base paths.
+ * let several APIs share the domain under different base paths (`orders`, or several levels such
+ * as `v1/orders`).
  *
  * The API constructs create one for you from `customDomain: { domainName, hostedZone }`; create
- * it yourself and pass `customDomain: { domain, basePath }` to several APIs to share it.
+ * it yourself (in a shared stack, say) and pass `customDomain: { domain, basePath }` to several
+ * APIs to share it. Each API creates its own mapping in its own scope, so an API stack depends on
+ * the domain's stack and never the other way round.
  */
 export class ApiCustomDomain extends Construct {
   /** The domain name. */
   public readonly domainName: string;
 
-  /** The kind of API this domain serves. */
+  /** The kind of API this domain was made for (see `ApiCustomDomainProps.kind`). */
   public readonly kind: ApiKind;
 
   /** The certificate, given or created. */
@@ -59,7 +65,7 @@ export class ApiCustomDomain extends Construct {
   /** Alias records pointing at the domain, when a hosted zone was given. */
   public readonly records: Array<ARecord | AaaaRecord> = [];
 
-  private readonly basePaths = new Set<string>();
+  private readonly basePaths = new Map<string, string>();
 
   constructor(scope: Construct, id: string, props: ApiCustomDomainProps) {
     super(scope, id);
@@ -117,42 +123,58 @@ export class ApiCustomDomain extends Construct {
     return `${scheme}://${this.domainName}/${basePath ?? ''}`;
   }
 
-  /** Maps a REST API stage under `basePath` (one path segment), or at the root. */
-  public mapRestStage(id: string, restApi: apigw.IRestApi, stage: apigw.Stage, basePath?: string): apigw.BasePathMapping {
-    this.claimBasePath(ApiKind.REST, basePath);
-    return new apigw.BasePathMapping(this, id, { domainName: this.restDomain!, restApi, stage, basePath });
+  /**
+   * Maps a REST API stage under `basePath` (one or more path segments), or at the root. The mapping
+   * is created in `scope` (the API's), so it lives in the API's stack. A one-segment path on a REST
+   * domain is a base-path mapping; several segments, or an HTTP domain, take an API mapping.
+   */
+  public mapRestStage(scope: Construct, id: string, restApi: apigw.IRestApi, stage: apigw.Stage, basePath?: string): IConstruct {
+    this.claimBasePath(ApiKind.REST, scope, basePath);
+    if (this.restDomain && !basePath?.includes('/')) {
+      return new apigw.BasePathMapping(scope, id, { domainName: this.restDomain, restApi, stage, basePath });
+    }
+    return this.apiMapping(scope, id, restApi.restApiId, stage, basePath);
   }
 
-  /** Maps an HTTP or WebSocket API stage under `basePath`, or at the root. */
-  public mapV2Stage(id: string, api: apigwv2.IApi, stage: apigwv2.IStage, kind: ApiKind, basePath?: string): apigwv2.ApiMapping {
-    this.claimBasePath(kind, basePath);
-    return new apigwv2.ApiMapping(this, id, { api, stage, domainName: this.v2Domain!, apiMappingKey: basePath });
+  /** Maps an HTTP or WebSocket API stage under `basePath`, or at the root, with the mapping in `scope` (the API's). */
+  public mapV2Stage(scope: Construct, id: string, api: apigwv2.IApi, stage: apigwv2.IStage, kind: ApiKind, basePath?: string): IConstruct {
+    this.claimBasePath(kind, scope, basePath);
+    return this.apiMapping(scope, id, api.apiId, stage, basePath);
   }
 
-  private claimBasePath(kind: ApiKind, basePath: string | undefined): void {
-    if (kind !== this.kind) {
+  /** An API mapping (v2), which serves REST and HTTP APIs alike and takes multi-level keys. */
+  private apiMapping(scope: Construct, id: string, apiId: string, stage: IConstruct & { readonly stageName: string }, basePath?: string): apigwv2.CfnApiMapping {
+    const mapping = new apigwv2.CfnApiMapping(scope, id, {
+      apiId,
+      stage: stage.stageName,
+      domainName: this.restDomain?.domainName ?? this.v2Domain!.name,
+      apiMappingKey: basePath,
+    });
+    // A stage name is a plain string: without this, the mapping could be created before its stage.
+    mapping.node.addDependency(stage);
+    return mapping;
+  }
+
+  private claimBasePath(kind: ApiKind, scope: IConstruct, basePath: string | undefined): void {
+    if ((kind === ApiKind.WEBSOCKET) !== (this.kind === ApiKind.WEBSOCKET)) {
       throw new ApiPatternsError(
         'CustomDomainKindMismatch',
-        `customDomain ${describeValue(this.domainName)} serves ${this.kind} APIs and cannot map a ${kind} API. Got: ${kind}`,
+        `customDomain ${describeValue(this.domainName)} serves ${this.kind === ApiKind.WEBSOCKET ? 'WebSocket' : 'REST and HTTP'} APIs and cannot map a ${kind} API: ` +
+          `API Gateway does not map WebSocket APIs on the same domain as REST or HTTP APIs; give it a domain of its own. Got: ${kind}`,
         this,
       );
     }
-    if (basePath !== undefined) {
-      validateBasePath(this, 'customDomain.basePath', basePath);
-      // Multi-level base paths need a v2 API mapping; a REST BasePathMapping takes one segment.
-      if (kind === ApiKind.REST && basePath.includes('/')) {
-        throw new ApiPatternsError('BasePathInvalid', `customDomain.basePath of a REST API must be one path segment. Got: ${describeValue(basePath)}`, this);
-      }
-    }
-    const key = basePath ?? '(none)';
-    if (this.basePaths.has(key)) {
+    if (basePath !== undefined) validateBasePath(this, 'customDomain.basePath', basePath);
+    const key = basePath ?? '';
+    const other = this.basePaths.get(key);
+    if (other !== undefined) {
       throw new ApiPatternsError(
         'BasePathDuplicate',
-        `customDomain.basePath ${describeValue(basePath ?? '')} is already mapped on ${describeValue(this.domainName)}`,
+        `customDomain.basePath ${describeValue(key)} is already mapped on ${describeValue(this.domainName)} by ${other}. Got: ${describeValue(key)} for ${scope.node.path}`,
         this,
       );
     }
-    this.basePaths.add(key);
+    this.basePaths.set(key, scope.node.path);
   }
 }
 

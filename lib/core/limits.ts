@@ -28,6 +28,8 @@ export const API_GATEWAY_LIMITS = {
   /** WebSocket message and frame sizes, bytes. */
   webSocketMessageBytes: 128 * 1024,
   webSocketFrameBytes: 32 * 1024,
+  /** The longest API mapping key (base path) of a custom domain. */
+  apiMappingKeyMaxLength: 300,
   /** Lambda authorizer result cache TTL, seconds. */
   authorizerCacheTtlMaxSeconds: 3600,
 } as const;

@@ -1,10 +1,12 @@
+import { MethodLoggingLevel } from 'aws-cdk-lib/aws-apigateway';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
-import type { Construct } from 'constructs';
+import type { Construct, IConstruct } from 'constructs';
 import { acknowledgeGuardRule, acknowledgeRuleInPacks, REASONS } from './acknowledgments';
+import { ApiKind } from './api-kind';
+import type { StageProfile } from './stage-profile';
 
 /** Control Tower's minimum log retention (CT.CLOUDWATCH.PR.2). */
 const MINIMUM_PRODUCTION_RETENTION_DAYS = 365;
-import type { StageProfile } from './stage-profile';
 
 /**
  * Creates a CloudWatch log group configured from a stage profile: the profile's retention, removal
@@ -28,3 +30,31 @@ export function createStageLogGroup(scope: Construct, id: string, profile: Stage
   return logGroup;
 }
 
+
+/** The name API Gateway gives the execution-log group of a REST or WebSocket stage. */
+export function executionLogGroupName(kind: ApiKind.REST | ApiKind.WEBSOCKET, apiId: string, stageName: string): string {
+  return kind === ApiKind.REST ? `API-Gateway-Execution-Logs_${apiId}/${stageName}` : `/aws/apigateway/${apiId}/${stageName}`;
+}
+
+/**
+ * The execution-log group of a REST or WebSocket stage, created in the template with the profile's
+ * retention, key and removal policy. API Gateway writes execution logs to a group of a fixed name
+ * and creates it itself when it is missing: never expiring, not encrypted with the profile's key,
+ * and left behind by `cdk destroy`. The stage depends on the group, so the group exists before the
+ * first log line. Returns undefined when the profile logs no execution logs.
+ *
+ * An API deployed before this group was part of its template already has the group API Gateway
+ * made: delete that group (or import it) before deploying, or CloudFormation reports that it exists.
+ */
+export function createExecutionLogGroup(
+  scope: Construct,
+  profile: StageProfile,
+  kind: ApiKind.REST | ApiKind.WEBSOCKET,
+  apiId: string,
+  stage: IConstruct,
+): LogGroup | undefined {
+  if (profile.executionLogLevel === MethodLoggingLevel.OFF && !profile.dataTrace) return undefined;
+  const logGroup = createStageLogGroup(scope, 'ExecutionLogs', profile, executionLogGroupName(kind, apiId, profile.stageName));
+  stage.node.addDependency(logGroup);
+  return logGroup;
+}

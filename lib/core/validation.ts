@@ -64,6 +64,20 @@ export function validateCacheTtl(scope: IConstruct, prop: string, ttl: Duration)
   }
 }
 
+const CACHE_KEY_PARAMETER = /^method\.request\.(header|querystring|multivalueheader|multivaluequerystring|path)\.[A-Za-z0-9._$-]+$/;
+
+/** REST cache key parameters: method request parameters, e.g. `method.request.querystring.page`. */
+export function validateCacheKeyParameters(scope: IConstruct, prop: string, keys: string[]): void {
+  for (const key of keys) {
+    if (isUnresolved(key) || CACHE_KEY_PARAMETER.test(key)) continue;
+    throw new ApiPatternsError(
+      'CacheKeyParameterInvalid',
+      `${prop} entries must be method request parameters such as 'method.request.querystring.page' or 'method.request.header.X-Tenant-Id'. Got: ${describeValue(key)}`,
+      scope,
+    );
+  }
+}
+
 /** Cache cluster size: one of the sizes API Gateway offers. */
 export function validateCacheClusterSize(scope: IConstruct, prop: string, size: string): void {
   if (isUnresolved(size)) return;
@@ -123,15 +137,21 @@ export function validateDomainName(scope: IConstruct, prop: string, domainName: 
   });
 }
 
-const BASE_PATH = /^[A-Za-z0-9._~-]+(\/[A-Za-z0-9._~-]+)*$/;
+/** One segment of an API mapping key: the characters API Gateway accepts in a mapping path. */
+const BASE_PATH_SEGMENT = "[A-Za-z0-9$_.+!*'()-]+";
+const BASE_PATH = new RegExp(`^${BASE_PATH_SEGMENT}(/${BASE_PATH_SEGMENT})*$`);
 
-/** A base path (API mapping key): path segments of unreserved URL characters, no leading or trailing slash. */
+/**
+ * A base path (API mapping key): one or more path segments of letters, digits and `$-_.+!*'()`,
+ * separated by `/`, with no leading or trailing `/`, at most 300 characters (API Gateway's limits
+ * for API mappings).
+ */
 export function validateBasePath(scope: IConstruct, prop: string, basePath: string): void {
   if (isUnresolved(basePath)) return;
-  if (!BASE_PATH.test(basePath)) {
+  if (!BASE_PATH.test(basePath) || basePath.length > L.apiMappingKeyMaxLength) {
     throw new ApiPatternsError(
       'BasePathInvalid',
-      `${prop} must be path segments of letters, digits, '.', '_', '~' or '-' separated by '/', with no leading or trailing '/'. Got: ${describeValue(basePath)}`,
+      `${prop} must be at most ${L.apiMappingKeyMaxLength} characters of path segments made of letters, digits and $-_.+!*'(), separated by '/', with no leading or trailing '/'. Got: ${describeValue(basePath)}`,
       scope,
     );
   }

@@ -1,9 +1,9 @@
-import type { Duration } from 'aws-cdk-lib';
-import { AspectPriority, Aspects, Lazy, Stack } from 'aws-cdk-lib';
+import { AspectPriority, Aspects, CfnOutput, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketIamAuthorizer, WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import type { Alarm, Dashboard, Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
+import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm, Dashboard, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant } from 'aws-cdk-lib/aws-iam';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
@@ -12,7 +12,8 @@ import type { IFunction, ILayerVersion } from 'aws-cdk-lib/aws-lambda';
 import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { acknowledgeGuardRule, acknowledgeRule, acknowledgeWildcardResource, ApiGatewayPermissionAcknowledger } from '../core/acknowledgments';
+import { acknowledgeGuardRule, acknowledgeRule, ApiGatewayPermissionAcknowledger } from '../core/acknowledgments';
+import { grantOnRunTimeResources } from '../core/grants';
 import { ApiAuthType, jwtAuthorizerEnvironment } from '../core/api-auth';
 import type { ApiAuth } from '../core/api-auth';
 import { ApiObservability } from '../core/api-observability';
@@ -26,8 +27,8 @@ import { ApiPatternsError, describeValue } from '../core/errors';
 import { handlerCode } from '../core/handler-asset';
 import { powertoolsLayer } from '../core/powertools-layer';
 import type { StageProfile } from '../core/stage-profile';
-import { createStageLogGroup } from '../core/stage-log-group';
-import { validateIdentitySources, validateIntegerRange, validateIntegrationTimeout } from '../core/validation';
+import { createExecutionLogGroup, createStageLogGroup } from '../core/stage-log-group';
+import { maxIntegrationTimeout, validateIdentitySources, validateIntegerRange, validateIntegrationTimeout } from '../core/validation';
 import { v2StageOptions } from '../core/v2-stage';
 import { CONNECTIONS_SCHEMA, ConnectionsTable } from './connections-table';
 
@@ -40,13 +41,17 @@ const WEBSOCKET_IDENTITY_SOURCE = /^(route\.request\.(header|querystring)|contex
 /** What a user route name may look like: the value clients send as `action`. */
 const ROUTE_NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
 
-/** Table actions each built-in handler uses, and nothing more. */
+/** Table actions each built-in handler uses, and nothing more (see lambda/websocket/lib/connection-repository.ts). */
 const TABLE_ACTIONS = {
   connect: ['dynamodb:PutItem'],
-  disconnect: ['dynamodb:Query', 'dynamodb:BatchWriteItem'],
-  subscribe: ['dynamodb:GetItem', 'dynamodb:PutItem'],
-  unsubscribe: ['dynamodb:DeleteItem'],
-  publish: ['dynamodb:Query', 'dynamodb:BatchWriteItem'],
+  // Deletes the connection item first, then its subscriptions.
+  disconnect: ['dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'],
+  // A conditional counter on the connection item caps its subscriptions; a subscription written after
+  // $disconnect removed the connection is deleted again.
+  subscribe: ['dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'],
+  unsubscribe: ['dynamodb:DeleteItem', 'dynamodb:UpdateItem'],
+  // Reads a channel's members from the index; purges connections that answer 410 Gone.
+  publish: ['dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
 } as const satisfies Record<string, readonly string[]>;
 
 /** Table actions a user route gets: read connections and subscriptions. */
@@ -104,6 +109,13 @@ export interface RealtimeWebSocketApiProps {
    */
   readonly fanoutConcurrency?: number;
   /**
+   * How many channels one connection may subscribe to (1 to 1000). A subscribe beyond it is
+   * answered `TOO_MANY_SUBSCRIPTIONS`; it bounds what one client can store and what `$disconnect`
+   * has to delete.
+   * @default 100
+   */
+  readonly maxSubscriptionsPerConnection?: number;
+  /**
    * Custom domain (wss): create one, or share an `ApiCustomDomain` of kind WEBSOCKET.
    * @default - only the execute-api URL
    */
@@ -135,7 +147,15 @@ export interface RealtimeWebSocketApiProps {
    * @default true
    */
   readonly dashboard?: boolean;
+  /**
+   * Output the URL clients connect to (`url`) as a stack output.
+   * @default true
+   */
+  readonly urlOutput?: boolean;
 }
+
+/** The CloudWatch namespace the built-in handlers publish their own metrics to (dimension `service`: the API name). */
+export const WEBSOCKET_HANDLER_METRICS_NAMESPACE = 'RealtimeWebSocketApi';
 
 /**
  * A WebSocket API for chat, live dashboards and notifications: routes selected on
@@ -176,6 +196,12 @@ export class RealtimeWebSocketApi extends Construct {
   /** The stage's access-log group. */
   public readonly accessLogGroup: ILogGroup;
 
+  /**
+   * The stage's execution-log group (`/aws/apigateway/<apiId>/<stage>`), created with the profile's
+   * retention, key and removal policy; undefined when the profile logs no execution logs.
+   */
+  public readonly executionLogGroup?: ILogGroup;
+
   /** The built-in handler functions, by route role. */
   public readonly handlers: {
     readonly connect: LambdaFunction;
@@ -205,6 +231,15 @@ export class RealtimeWebSocketApi extends Construct {
     return this.props.apiName ?? this.node.path.replace(/\//g, '-');
   }
   private readonly routeNames: string[] = ['subscribe', 'unsubscribe', 'publish'];
+  /** Powertools settings of every function the construct creates: one service name and one metrics namespace. */
+  private get powertoolsEnvironment(): Record<string, string> {
+    return {
+      POWERTOOLS_SERVICE_NAME: this.apiName,
+      POWERTOOLS_METRICS_NAMESPACE: WEBSOCKET_HANDLER_METRICS_NAMESPACE,
+      // The Tracer costs CPU on every promise once loaded; switch it off with the profile's tracing.
+      POWERTOOLS_TRACE_ENABLED: String(this.props.profile.tracing),
+    };
+  }
   private readonly observability: ApiObservability;
 
   constructor(scope: Construct, id: string, props: RealtimeWebSocketApiProps) {
@@ -230,16 +265,14 @@ export class RealtimeWebSocketApi extends Construct {
     const cfnStage = this.stage.node.defaultChild as apigwv2.CfnStage;
     cfnStage.addPropertyOverride('DefaultRouteSettings.LoggingLevel', profile.executionLogLevel);
     cfnStage.addPropertyOverride('DefaultRouteSettings.DataTraceEnabled', profile.dataTrace);
+    this.executionLogGroup = createExecutionLogGroup(this, profile, ApiKind.WEBSOCKET, this.api.apiId, this.stage);
 
     const { region, urlSuffix } = Stack.of(this);
     this.callbackUrl = `https://${this.api.apiId}.execute-api.${region}.${urlSuffix}/${profile.stageName}`;
     const environment = {
       CONNECTIONS_TABLE_NAME: this.connectionsTable.tableName,
       CHANNEL_INDEX_NAME: CONNECTIONS_SCHEMA.channelIndex,
-      POWERTOOLS_SERVICE_NAME: apiName,
-      POWERTOOLS_METRICS_NAMESPACE: 'RealtimeWebSocketApi',
-      // The Tracer costs CPU on every promise once loaded; switch it off with the profile's tracing.
-      POWERTOOLS_TRACE_ENABLED: String(profile.tracing),
+      ...this.powertoolsEnvironment,
     };
     const fn = (role: string, extra: Record<string, string> = {}) =>
       createApiFunction(this, `${role.charAt(0).toUpperCase()}${role.slice(1)}Handler`, {
@@ -250,13 +283,19 @@ export class RealtimeWebSocketApi extends Construct {
         layers: [this.powertoolsLayer],
         options: props.functionOptions,
       });
+    const integrationTimeout = props.integrationTimeout ?? maxIntegrationTimeout(ApiKind.WEBSOCKET);
     const handlers = {
       connect: fn('connect'),
       disconnect: fn('disconnect'),
       default: fn('default', { AVAILABLE_ROUTES: Lazy.string({ produce: () => this.routeNames.join(',') }) }),
-      subscribe: fn('subscribe'),
+      subscribe: fn('subscribe', { MAX_SUBSCRIPTIONS_PER_CONNECTION: String(props.maxSubscriptionsPerConnection ?? 100) }),
       unsubscribe: fn('unsubscribe'),
-      publish: fn('publish', { CALLBACK_URL: this.callbackUrl, FANOUT_CONCURRENCY: String(props.fanoutConcurrency ?? 100) }),
+      publish: fn('publish', {
+        CALLBACK_URL: this.callbackUrl,
+        FANOUT_CONCURRENCY: String(props.fanoutConcurrency ?? 100),
+        // Publish answers before API Gateway stops waiting; what it cannot post by then counts as failed.
+        INTEGRATION_TIMEOUT_MS: String(integrationTimeout.toMilliseconds()),
+      }),
     };
     for (const role of Object.keys(TABLE_ACTIONS) as Array<keyof typeof TABLE_ACTIONS>) this.grantTable(handlers[role], TABLE_ACTIONS[role], role === 'publish');
     this.grantManageConnections(handlers.publish);
@@ -273,7 +312,7 @@ export class RealtimeWebSocketApi extends Construct {
     if (props.customDomain) {
       this.domain = resolveCustomDomain(this, 'Domain', props.customDomain, ApiKind.WEBSOCKET);
       const basePath = props.customDomain.basePath;
-      this.domain.mapV2Stage('DomainMapping', this.api, this.stage, ApiKind.WEBSOCKET, basePath);
+      this.domain.mapV2Stage(this, 'DomainMapping', this.api, this.stage, ApiKind.WEBSOCKET, basePath);
       this.url = this.domain.urlFor(basePath);
     } else {
       this.url = this.stage.url;
@@ -290,6 +329,13 @@ export class RealtimeWebSocketApi extends Construct {
     this.alarms = this.observability.alarms;
     this.dashboard = this.observability.dashboard;
     for (const [role, handler] of Object.entries(this.handlers)) if (handler) this.observability.watchFunction(`${role}Handler`, handler);
+    // The route handlers answer failures (500) instead of throwing them, so Lambda's Errors metric
+    // stays at 0: alarm on the internal errors they count themselves.
+    this.observability.watchErrorCount('HandlerInternalErrors', this.metricHandlerInternalErrors(), `${apiName} (${profile.stageName}): route handler internal errors`);
+    if (this.handlers.authorizer) {
+      this.observability.watchErrorCount('AuthorizerErrors', this.metricAuthorizerErrors(), `${apiName} (${profile.stageName}): $connect authorizer errors (IdP or configuration)`);
+    }
+    if (props.urlOutput ?? true) new CfnOutput(this, 'Url', { value: this.url, description: `URL clients of ${apiName} connect to` });
     for (const [name, handler] of Object.entries(props.routes ?? {})) this.addUserRoute(`routes[${JSON.stringify(name)}]`, name, handler, {});
   }
 
@@ -341,16 +387,12 @@ export class RealtimeWebSocketApi extends Construct {
       resource: this.api.apiId,
       resourceName: `${this.stageName}/POST/@connections/*`,
     });
-    const grant = Grant.addToPrincipal({ grantee, actions: ['execute-api:ManageConnections'], resourceArns: [connectionsArn] });
-    const principal = grantee.grantPrincipal;
-    if (Construct.isConstruct(principal)) {
-      acknowledgeWildcardResource(
-        principal,
-        connectionsArn,
-        'Connection ids are created at run time, so posting to connections needs @connections/*; the ARN is limited to this API, this stage and the POST method.',
-      );
-    }
-    return grant;
+    return grantOnRunTimeResources(
+      grantee,
+      ['execute-api:ManageConnections'],
+      connectionsArn,
+      'Connection ids are created at run time, so posting to connections needs @connections/*; the ARN is limited to this API, this stage and the POST method.',
+    );
   }
 
   /** Any AWS/ApiGateway metric of the stage. */
@@ -383,11 +425,47 @@ export class RealtimeWebSocketApi extends Construct {
     return this.metrics.metricIntegrationLatency(props);
   }
 
+  /**
+   * Any metric the built-in handlers publish (namespace `RealtimeWebSocketApi`, dimension
+   * `service` = the API name), e.g. `Deliveries`, `FailedDeliveries`, `RequestErrors`. Default: Sum, 1 minute.
+   */
+  public metricHandler(metricName: string, props?: MetricOptions): Metric {
+    return new Metric({
+      namespace: WEBSOCKET_HANDLER_METRICS_NAMESPACE,
+      metricName,
+      dimensionsMap: { service: this.apiName },
+      statistic: 'Sum',
+      period: Duration.minutes(1),
+      ...props,
+    });
+  }
+
+  /** Internal errors of the route handlers, which they answer with a 500 instead of throwing (Sum, 1 minute). */
+  public metricHandlerInternalErrors(props?: MetricOptions): Metric {
+    return this.metricHandler('InternalErrors', props);
+  }
+
+  /** Failures of the bundled JWT authorizer that are not the token's fault, e.g. the IdP is unreachable (Sum, 1 minute). */
+  public metricAuthorizerErrors(props?: MetricOptions): Metric {
+    return this.metricHandler('AuthorizerErrors', props);
+  }
+
   private validateProps(): void {
     const { props } = this;
     if (props.integrationTimeout) validateIntegrationTimeout(this, 'integrationTimeout', props.integrationTimeout, ApiKind.WEBSOCKET);
     if (props.fanoutConcurrency !== undefined) {
       validateIntegerRange(this, 'FanoutConcurrencyInvalid', 'fanoutConcurrency', props.fanoutConcurrency, 1, 1000);
+    }
+    if (props.maxSubscriptionsPerConnection !== undefined) {
+      validateIntegerRange(this, 'MaxSubscriptionsInvalid', 'maxSubscriptionsPerConnection', props.maxSubscriptionsPerConnection, 1, 1000);
+    }
+    const credentialInQuery = this.connectCredentialInQueryString();
+    if (props.profile.dataTrace && credentialInQuery) {
+      throw new ApiPatternsError(
+        'DataTraceLogsCredentials',
+        `profile.dataTrace must be false here: $connect takes ${credentialInQuery} in the query string, and data trace would write it to the execution logs. Got: true`,
+        this,
+      );
     }
     if (props.publicConnect && props.connectAuth) {
       throw new ApiPatternsError('ConnectAuthAmbiguous', `publicConnect is true but connectAuth is set too; choose one. Got: ${props.connectAuth.type}`, this);
@@ -427,6 +505,23 @@ export class RealtimeWebSocketApi extends Construct {
     }
   }
 
+  /** What credential `$connect` can receive in its query string, which data trace would log; undefined when none. */
+  private connectCredentialInQueryString(): string | undefined {
+    const auth = this.props.connectAuth;
+    switch (auth?.type) {
+      case ApiAuthType.JWT:
+        return 'a JWT (?token=)';
+      case ApiAuthType.IAM:
+        return 'SigV4 credentials when clients sign the URL (X-Amz-Signature, X-Amz-Security-Token)';
+      case ApiAuthType.LAMBDA_REQUEST: {
+        const fromQuery = (auth.options.identitySources ?? []).filter((source) => source.startsWith('route.request.querystring.'));
+        return fromQuery.length > 0 ? `identity sources (${fromQuery.join(', ')})` : undefined;
+      }
+      default:
+        return undefined;
+    }
+  }
+
   private createAuthorizer(): { authorizer: apigwv2.IWebSocketRouteAuthorizer; fn?: LambdaFunction } | undefined {
     const auth = this.props.connectAuth;
     if (!auth) return undefined;
@@ -440,7 +535,7 @@ export class RealtimeWebSocketApi extends Construct {
       profile: this.props.profile,
       source: { code: handlerCode('websocket-authorizer') },
       description: `JWT authorizer of ${this.node.path} ($connect, token query parameter)`,
-      environment: { ...jwtAuthorizerEnvironment(auth), POWERTOOLS_SERVICE_NAME: this.apiName },
+      environment: { ...jwtAuthorizerEnvironment(auth), ...this.powertoolsEnvironment },
       layers: [this.powertoolsLayer],
       options: this.props.functionOptions,
     });
@@ -475,14 +570,15 @@ export class RealtimeWebSocketApi extends Construct {
   }
 
   /**
-   * Grants table actions on the table itself and, for Query, on the channel index only; with a
+   * Grants table actions on the table itself and, where asked, Query on the channel index; with a
    * customer-managed key, the key actions those table actions need (decrypt to read, also
    * encrypt and data keys to write), named one by one.
    */
   private grantTable(grantee: IGrantable, actions: readonly string[], channelIndex = false): void {
     const table = this.connectionsTable;
-    const resources = [table.tableArn, ...(channelIndex ? [`${table.tableArn}/index/${CONNECTIONS_SCHEMA.channelIndex}`] : [])];
-    Grant.addToPrincipal({ grantee, actions: [...actions], resourceArns: resources });
+    Grant.addToPrincipal({ grantee, actions: [...actions], resourceArns: [table.tableArn] });
+    // The index is only ever queried.
+    if (channelIndex) Grant.addToPrincipal({ grantee, actions: ['dynamodb:Query'], resourceArns: [`${table.tableArn}/index/${CONNECTIONS_SCHEMA.channelIndex}`] });
     const key = this.props.tableEncryptionKey;
     if (key) {
       const writes = actions.some((a) => /Put|Delete|BatchWrite|Update/.test(a));

@@ -65,7 +65,7 @@ export class HttpBackend implements ApiBackend {
   }
 
   public mapDomain(domain: ApiCustomDomain, basePath?: string): void {
-    domain.mapV2Stage(`Mapping${basePath ?? 'Root'}${this.api.node.addr.slice(0, 8)}`, this.api, this.stage, ApiKind.HTTP, basePath);
+    domain.mapV2Stage(this.scope, 'DomainMapping', this.api, this.stage, ApiKind.HTTP, basePath);
   }
 
   public addRoute(r: ResolvedRoute): void {

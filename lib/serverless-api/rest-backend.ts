@@ -1,11 +1,12 @@
 import { Duration, Lazy, Stack } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type { PolicyDocument } from 'aws-cdk-lib/aws-iam';
+import type { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import type { Construct, IConstruct } from 'constructs';
 import { acknowledgeRule, acknowledgeRuleInPacks } from '../core/acknowledgments';
 import { accessLogFormat } from '../core/access-log-format';
-import { ApiAuthType, jwtAuthorizerEnvironment } from '../core/api-auth';
+import { ApiAuthType, jwtAuthorizerEnvironment, restIdentityCacheKeys } from '../core/api-auth';
 import type { ApiAuth } from '../core/api-auth';
 import { ApiKind } from '../core/api-kind';
 import { ApiMetrics } from '../core/api-metrics';
@@ -13,6 +14,7 @@ import type { ApiCustomDomain } from '../core/custom-domain';
 import { ApiPatternsError } from '../core/errors';
 import { handlerCode } from '../core/handler-asset';
 import { API_GATEWAY_LIMITS } from '../core/limits';
+import { createExecutionLogGroup } from '../core/stage-log-group';
 import { validateIdentitySources, validateIntegerRange } from '../core/validation';
 import type { ApiBackend, ApiBackendProps, ResolvedRoute } from './api-backend';
 import { RouteIntegrationType } from './route-integration';
@@ -46,6 +48,7 @@ const STAGE_REASONS = {
 export class RestBackend implements ApiBackend {
   public readonly api: apigw.RestApi;
   public readonly stage: apigw.Stage;
+  public readonly executionLogGroup?: LogGroup;
   public readonly url: string;
   public readonly metrics: ApiMetrics;
 
@@ -99,6 +102,9 @@ export class RestBackend implements ApiBackend {
         : undefined,
     });
     this.stage = this.api.deploymentStage;
+    // ServerlessApi outputs the URL clients use itself (the custom domain's when there is one, opt-out).
+    this.api.node.tryRemoveChild('Endpoint');
+    this.executionLogGroup = createExecutionLogGroup(scope, profile, ApiKind.REST, this.api.restApiId, this.stage);
     this.url = this.api.url;
     this.metrics = new ApiMetrics({ kind: ApiKind.REST, apiIdentifier: props.apiName, stageName: profile.stageName });
 
@@ -128,7 +134,7 @@ export class RestBackend implements ApiBackend {
   }
 
   public mapDomain(domain: ApiCustomDomain, basePath?: string): void {
-    domain.mapRestStage(`Mapping${basePath ?? 'Root'}${this.api.node.addr.slice(0, 8)}`, this.api, this.stage, basePath);
+    domain.mapRestStage(this.scope, 'DomainMapping', this.api, this.stage, basePath);
   }
 
   public addRoute(r: ResolvedRoute): void {
@@ -139,9 +145,10 @@ export class RestBackend implements ApiBackend {
 
     const cacheKeyParameters: string[] = [];
     if (options.cache) {
-      cacheKeyParameters.push(...route.parameters.map((name) => `method.request.path.${name}`));
-      if (r.auth && r.auth.type !== ApiAuthType.IAM) cacheKeyParameters.push('method.request.header.Authorization');
-      cacheKeyParameters.push(...(options.cache.keyParameters ?? []));
+      // Whatever identifies the caller keys the cache, so one caller's answer never reaches another.
+      const identity = r.auth ? restIdentityCacheKeys(r.auth).keys : [];
+      const keys = [...route.parameters.map((name) => `method.request.path.${name}`), ...identity, ...(options.cache.keyParameters ?? [])];
+      cacheKeyParameters.push(...new Set(keys));
       for (const key of cacheKeyParameters) requestParameters[key] ??= false;
       this.routeMethodSettings.push(this.cacheSetting(route.path, route.method, options.cache.ttl));
     }
@@ -206,7 +213,7 @@ export class RestBackend implements ApiBackend {
       case ApiAuthType.LAMBDA_TOKEN:
         return new apigw.TokenAuthorizer(this.scope, id, {
           handler: auth.options.handler!,
-          identitySource: `method.request.header.${auth.options.header ?? 'Authorization'}`,
+          identitySource: restIdentityCacheKeys(auth).keys[0],
           resultsCacheTtl: ttl,
         });
       case ApiAuthType.LAMBDA_REQUEST:
@@ -273,13 +280,17 @@ export class RestBackend implements ApiBackend {
     return headers;
   }
 
-  /** 4XX and 5XX answers of API Gateway itself carry CORS headers, so browsers can read errors. */
+  /**
+   * 4XX and 5XX answers of API Gateway itself (authorizer denials, throttling, validation errors)
+   * carry CORS headers, so browsers can read them. Gateway responses can only hold static values,
+   * so this is done only when the allowed origin is one value (one origin, or `*`): echoing the
+   * request's Origin would hand any site the answer, with credentials. With several origins these
+   * answers carry no CORS headers, and a browser sees them as failed requests.
+   */
   private addCorsGatewayResponses(): void {
-    const cors = this.props.cors!;
-    const origin = cors.allowOrigins.length === 1 ? `'${cors.allowOrigins[0]}'` : 'method.request.header.Origin';
-    const responseHeaders: Record<string, string> = { 'Access-Control-Allow-Origin': origin };
-    if (cors.allowOrigins.length > 1) responseHeaders.Vary = "'Origin'";
-    if (cors.allowCredentials) responseHeaders['Access-Control-Allow-Credentials'] = "'true'";
+    const headers = this.staticCorsHeaders();
+    if (!headers) return;
+    const responseHeaders = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.replace('method.response.header.', ''), v]));
     this.api.addGatewayResponse('Default4xx', { type: apigw.ResponseType.DEFAULT_4XX, responseHeaders });
     this.api.addGatewayResponse('Default5xx', { type: apigw.ResponseType.DEFAULT_5XX, responseHeaders });
   }

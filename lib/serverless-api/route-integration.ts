@@ -1,4 +1,7 @@
+import { Token } from 'aws-cdk-lib';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ApiFunctionOptions, EntryBundlingOptions } from '../core/api-function';
+import { ApiPatternsError, describeValue } from '../core/errors';
 
 /** Kinds of backend a route can have. */
 export enum RouteIntegrationType {
@@ -12,8 +15,11 @@ export enum RouteIntegrationType {
   HTTP_PROXY = 'HTTP_PROXY',
 }
 
-/** Options of {@link RouteIntegration.entry}. */
-export interface EntryIntegrationOptions {
+/**
+ * Options of {@link RouteIntegration.entry}. Function options set here (memory, timeout, VPC, ...)
+ * apply to this entry's function on top of the API-wide `functionOptions`.
+ */
+export interface EntryIntegrationOptions extends ApiFunctionOptions, EntryBundlingOptions {
   /**
    * Exported handler name.
    * @default 'handler'
@@ -77,8 +83,14 @@ export class RouteIntegration {
     return new RouteIntegration(RouteIntegrationType.MOCK, { mock: options });
   }
 
-  /** HTTP proxy to an external https URL (path parameters may appear as `{name}`). */
+  /**
+   * HTTP proxy to an external `https://` URL (path parameters may appear as `{name}`). Plain
+   * `http://` is refused: requests, tokens included, would cross the internet unencrypted.
+   */
   public static httpProxy(url: string, options: HttpProxyIntegrationOptions = {}): RouteIntegration {
+    if (!Token.isUnresolved(url) && !/^https:\/\/[^/\s]+/i.test(url)) {
+      throw new ApiPatternsError('HttpProxyUrlInvalid', `RouteIntegration.httpProxy(url): url must be an https:// URL with a host. Got: ${describeValue(url)}`);
+    }
     return new RouteIntegration(RouteIntegrationType.HTTP_PROXY, { url, httpProxy: options });
   }
 

@@ -1,18 +1,19 @@
 import { relative, sep } from 'node:path';
-import { AspectPriority, Aspects } from 'aws-cdk-lib';
+import { AspectPriority, Aspects, CfnOutput } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type { Alarm, Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
-import { Grant } from 'aws-cdk-lib/aws-iam';
-import type { IGrantable, PolicyDocument } from 'aws-cdk-lib/aws-iam';
+import type { Grant, IGrantable, PolicyDocument } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ApiGatewayPermissionAcknowledger } from '../core/acknowledgments';
+import { grantOnRunTimeResources } from '../core/grants';
 import { ApiObservability } from '../core/api-observability';
-import { createApiFunction } from '../core/api-function';
+import { createApiFunction, validateApiFunctionOptions } from '../core/api-function';
 import type { ApiFunctionOptions, ApiFunctionSource } from '../core/api-function';
+import { ApiAuthType, restIdentityCacheKeys } from '../core/api-auth';
 import type { ApiAuth } from '../core/api-auth';
 import { ApiKind } from '../core/api-kind';
 import type { ApiMetrics } from '../core/api-metrics';
@@ -24,12 +25,46 @@ import { ApiPatternsError, describeValue } from '../core/errors';
 import { parseRouteKey, RouteKeyRegistry } from '../core/route-key';
 import type { StageProfile } from '../core/stage-profile';
 import { createStageLogGroup } from '../core/stage-log-group';
-import { validateCacheTtl, validateIntegrationTimeout } from '../core/validation';
+import { validateCacheKeyParameters, validateCacheTtl, validateIntegrationTimeout } from '../core/validation';
 import { HttpBackend } from './http-backend';
 import { RestBackend } from './rest-backend';
 import type { ApiBackend, ApiBackendProps, ResolvedRoute } from './api-backend';
 import { RouteIntegrationType } from './route-integration';
+import type { EntryIntegrationOptions } from './route-integration';
 import type { RouteOptions } from './route-options';
+
+/** A path relative to the app's directory, with forward slashes. */
+function relativeToApp(path: string): string {
+  return relative(process.cwd(), path).split(sep).join('/');
+}
+
+/** The construct id of an entry's function, from its path relative to the app: `lambda/items/handler.ts` -> `LambdaItemsHandlerFunction`. */
+function entryFunctionId(entry: string): string {
+  const words = relativeToApp(entry)
+    .replace(/\.[cm]?[jt]sx?$/, '')
+    .split(/[^A-Za-z0-9]+/)
+    .filter((word) => word !== '');
+  return `${words.map((word) => word.charAt(0).toUpperCase() + word.slice(1)).join('')}Function`;
+}
+
+/** The entries of an options object whose value is set. */
+function definedOnly<T extends object>(options: T): Partial<T> {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
+}
+
+/** Two entry option objects that set the same values (objects compared by identity, plain records by content). */
+function sameOptions(a: EntryIntegrationOptions, b: EntryIntegrationOptions): boolean {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof EntryIntegrationOptions>;
+  const same = (x: unknown, y: unknown): boolean => {
+    if (x === y) return true;
+    try {
+      return JSON.stringify(x) === JSON.stringify(y);
+    } catch {
+      return false; // constructs (a VPC, a key) are the same only when they are the same object
+    }
+  };
+  return [...keys].every((key) => same(a[key], b[key]));
+}
 
 /** Which API Gateway API a ServerlessApi builds. */
 export enum ApiProtocol {
@@ -125,7 +160,15 @@ export interface ServerlessApiProps {
    * @default true
    */
   readonly dashboard?: boolean;
+  /**
+   * Output the base URL clients use (`url`: the custom domain's when there is one) as a stack output.
+   * @default true
+   */
+  readonly urlOutput?: boolean;
 }
+
+/** Methods whose answers may be cached: reads only. */
+const CACHEABLE_METHODS: readonly string[] = ['GET', 'HEAD'];
 
 /** REST-only props and the words used for them in errors. */
 const REST_ONLY_PROPS: Array<[keyof ServerlessApiProps, string]> = [
@@ -183,6 +226,13 @@ export class ServerlessApi extends Construct {
   /** The stage's access-log group. */
   public readonly accessLogGroup: ILogGroup;
 
+  /**
+   * The REST stage's execution-log group (`API-Gateway-Execution-Logs_<apiId>/<stage>`), created
+   * with the profile's retention, key and removal policy; undefined for HTTP APIs, which have no
+   * execution logs, and for profiles that log none.
+   */
+  public readonly executionLogGroup?: ILogGroup;
+
   /** Functions the construct created (entry routes and authorizers), by name. */
   public readonly functions: Record<string, IFunction> = {};
 
@@ -198,7 +248,7 @@ export class ServerlessApi extends Construct {
   private readonly props: ServerlessApiProps;
   private readonly backend: ApiBackend;
   private readonly routeKeys = new RouteKeyRegistry(this);
-  private readonly entryFunctions = new Map<string, IFunction>();
+  private readonly entryFunctions = new Map<string, { readonly fn: IFunction; readonly options: EntryIntegrationOptions; readonly prop: string }>();
   private readonly observability: ApiObservability;
 
   constructor(scope: Construct, id: string, props: ServerlessApiProps) {
@@ -233,6 +283,7 @@ export class ServerlessApi extends Construct {
       });
       this.restApi = rest.api;
       this.restStage = rest.stage;
+      this.executionLogGroup = rest.executionLogGroup;
       this.backend = rest;
     } else {
       const http = new HttpBackend(this, backendProps);
@@ -251,6 +302,7 @@ export class ServerlessApi extends Construct {
     } else {
       this.url = this.executeApiUrl;
     }
+    if (props.urlOutput ?? true) new CfnOutput(this, 'Url', { value: this.url, description: `Base URL of ${apiName}` });
 
     this.observability = new ApiObservability(this, {
       metrics: this.metrics,
@@ -307,18 +359,20 @@ export class ServerlessApi extends Construct {
   }
 
   /**
-   * Lets a principal invalidate cached entries with `Cache-Control: max-age=0` (REST with caching).
-   * Nobody else can: API Gateway requires signed, authorized requests for cache invalidation.
+   * Lets a principal invalidate cached entries with `Cache-Control: max-age=0` (REST with caching):
+   * `execute-api:InvalidateCache` on every method and path of this API's stage. Nobody else can:
+   * API Gateway requires signed, authorized requests for cache invalidation.
    */
-  public grantInvalidateCache(grantee: IGrantable): void {
+  public grantInvalidateCache(grantee: IGrantable): Grant {
     if (!this.restApi || !this.restStage) {
       throw new ApiPatternsError('RestOnlyFeature', `grantInvalidateCache() needs a REST API; caching is REST-only. Got: protocol ${this.protocol}`, this);
     }
-    Grant.addToPrincipal({
+    return grantOnRunTimeResources(
       grantee,
-      actions: ['execute-api:InvalidateCache'],
-      resourceArns: [this.restApi.arnForExecuteApi('*', '/*', this.stageName)],
-    });
+      ['execute-api:InvalidateCache'],
+      this.restApi.arnForExecuteApi('*', '/*', this.stageName),
+      'Invalidation names the cached method and path in each request, so the grant covers */* of this one API and stage, and only the InvalidateCache action.',
+    );
   }
 
   private addRouteInternal(prop: string, routeKey: string, options: RouteOptions): void {
@@ -351,6 +405,22 @@ export class ServerlessApi extends Construct {
     }
     if (options.cache) {
       validateCacheTtl(this, `${prop}.cache.ttl`, options.cache.ttl);
+      if (!CACHEABLE_METHODS.includes(route.method)) {
+        throw new ApiPatternsError(
+          'RouteCacheMethodInvalid',
+          `${prop}.cache is allowed only on GET and HEAD routes: a cached ${route.method} would answer writes from the cache. Got: ${describeValue(route.key)}`,
+          this,
+        );
+      }
+      validateCacheKeyParameters(this, `${prop}.cache.keyParameters`, options.cache.keyParameters ?? []);
+      if (auth && !options.public && !restIdentityCacheKeys(auth).complete && !options.cache.keyParameters?.length) {
+        throw new ApiPatternsError(
+          'RouteCacheKeyMissing',
+          `${prop}.cache needs keyParameters: the route is authorized by ${auth.type === ApiAuthType.IAM ? 'IAM, whose signatures' : 'a request authorizer whose context or stage-variable sources'} cannot be part of a cache key, ` +
+            `so every caller would get the first caller's cached answer. Name the request values that identify the caller (e.g. ['method.request.header.X-Tenant-Id']), or do not cache. Got: ${describeValue(route.key)}`,
+          this,
+        );
+      }
       if (!this.props.profile.caching) {
         throw new ApiPatternsError(
           'RouteCacheWithoutStageCache',
@@ -359,47 +429,74 @@ export class ServerlessApi extends Construct {
         );
       }
     }
-    const resolved: ResolvedRoute = { prop, route, options, auth: options.public ? undefined : auth, fn: this.resolveFunction(options) };
+    const resolved: ResolvedRoute = { prop, route, options, auth: options.public ? undefined : auth, fn: this.resolveFunction(prop, options) };
     this.backend.addRoute(resolved);
   }
 
-  /** The function behind a Lambda or entry route; one per entry path, however many routes use it. */
-  private resolveFunction(options: RouteOptions): IFunction | undefined {
+  /**
+   * The function behind a Lambda or entry route; one per entry path, however many routes use it.
+   * Its construct id comes from the entry's path relative to the app (`lambda/items/handler.ts` ->
+   * `LambdaItemsHandlerFunction`), so adding or reordering routes never replaces a function.
+   */
+  private resolveFunction(prop: string, options: RouteOptions): IFunction | undefined {
     const { type, config } = options.integration;
     if (type === RouteIntegrationType.LAMBDA) return config.fn;
     if (type !== RouteIntegrationType.ENTRY) return undefined;
     const entry = config.entry!;
+    const entryOptions = config.entryOptions ?? {};
     const existing = this.entryFunctions.get(entry);
-    if (existing) return existing;
-    const name = entry.replace(/^.*[\\/]/, '').replace(/\.[cm]?[jt]s$/, '').replace(/[^A-Za-z0-9]/g, '');
-    let fnId = `${name.charAt(0).toUpperCase()}${name.slice(1)}Function`;
-    const base = fnId.replace(/Function$/, '');
-    for (let i = 2; this.node.tryFindChild(fnId); i++) fnId = `${base}Function${i}`;
+    if (existing) {
+      if (existing.options !== entryOptions && !sameOptions(existing.options, entryOptions)) {
+        throw new ApiPatternsError(
+          'EntryOptionsConflict',
+          `${prop}: the entry ${describeValue(relativeToApp(entry))} already has a function with other options (see ${existing.prop}); ` +
+            'routes of one entry share one function: pass the same RouteIntegration (or the same options) to each. Got: different options',
+          this,
+        );
+      }
+      return existing.fn;
+    }
+    validateApiFunctionOptions(this, `${prop}.integration (RouteIntegration.entry options)`, entryOptions);
+    const fnId = entryFunctionId(entry);
+    if (this.node.tryFindChild(fnId)) {
+      throw new ApiPatternsError(
+        'EntryFunctionIdClash',
+        `${prop}: the entry ${describeValue(relativeToApp(entry))} would get the construct id ${fnId}, which another entry or construct already has; rename one of the files. Got: ${describeValue(entry)}`,
+        this,
+      );
+    }
+    const { handler, environment, description, depsLockFilePath, projectRoot, bundling, ...functionOptions } = entryOptions;
     const fn = this.createFunction(
       fnId,
-      { entry, handler: config.entryOptions?.handler },
+      { entry, handler, depsLockFilePath, projectRoot, bundling },
       // Relative to the app's directory: an absolute path would change the template from machine to machine.
-      config.entryOptions?.description ?? `${this.node.path} route handler ${relative(process.cwd(), entry).split(sep).join('/')}`,
-      config.entryOptions?.environment,
+      description ?? `${this.node.path} route handler ${relativeToApp(entry)}`,
+      environment,
+      { ...this.props.functionOptions, ...definedOnly(functionOptions) },
     );
-    this.entryFunctions.set(entry, fn);
+    this.entryFunctions.set(entry, { fn, options: entryOptions, prop });
     return fn;
   }
 
   /** Creates a function with the library defaults; it joins `functions`, the alarms and the dashboard. */
-  private createFunction(fnId: string, source: ApiFunctionSource, description: string, environment?: Record<string, string>): IFunction {
+  private createFunction(
+    fnId: string,
+    source: ApiFunctionSource,
+    description: string,
+    environment?: Record<string, string>,
+    options: ApiFunctionOptions | undefined = this.props.functionOptions,
+  ): IFunction {
     const fn = createApiFunction(this, fnId, {
       profile: this.props.profile,
       source,
       description,
       environment,
-      options: this.props.functionOptions,
+      options,
     });
     this.functions[fnId] = fn;
     this.observability.watchFunction(fnId, fn);
     return fn;
   }
-
 
   private rejectRestOnlyProps(): void {
     for (const [key, feature] of REST_ONLY_PROPS) {

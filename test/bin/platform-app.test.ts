@@ -4,6 +4,10 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { applyCompliance } from '../../lib';
 import { PlatformStage } from '../../bin/platform-stage';
 import { PLATFORM } from '../../bin/stage-config';
+import { validateTemplates } from '../support/template-validation';
+
+// The demo app synthesizes as `npm run synth` does: with CloudFormation's own schema checks.
+validateTemplates();
 
 /** GIVEN the demo platform as bin/platform-app.ts builds it (account and Region left open). */
 function platform(): { app: App; stages: Record<string, Stage> } {

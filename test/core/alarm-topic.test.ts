@@ -1,6 +1,6 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import type { Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { AlarmTopic } from '../../lib/core';
 import { newStack } from './support';
@@ -38,13 +38,52 @@ describe('AlarmTopic', () => {
     expect(alarmTopic.encryptionKey).toBeInstanceOf(Key);
   });
 
-  test('lets CloudWatch use the key and denies other grants', () => {
+  const ALARMS_OF_THIS_ACCOUNT = {
+    StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+    ArnLike: {
+      'aws:SourceArn': {
+        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':alarm:*']],
+      },
+    },
+  };
+
+  test('lets only CloudWatch alarms of this account and Region use the key, and denies other grants', () => {
     new AlarmTopic(stack, 'Alarms');
     Template.fromStack(stack).hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: {
         Statement: Match.arrayWith([
           DENY_GRANTS,
-          { Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Resource: '*' },
+          {
+            Sid: 'AllowCloudWatchAlarmsToEncryptNotifications',
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Resource: '*',
+            Condition: ALARMS_OF_THIS_ACCOUNT,
+          },
+        ]),
+      },
+    });
+  });
+
+  test('the topic policy, which replaces the default policy, lets CloudWatch alarms of this account publish', () => {
+    // WHEN
+    new AlarmTopic(stack, 'Alarms');
+
+    // THEN: one policy holds both the TLS deny and the CloudWatch allow, scoped against confused deputies
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::SNS::TopicPolicy', 1);
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Sid: 'AllowCloudWatchAlarmsToPublish',
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Resource: { Ref: Match.stringLikeRegexp('^AlarmsTopic') },
+            Condition: ALARMS_OF_THIS_ACCOUNT,
+          },
         ]),
       },
     });
@@ -59,6 +98,17 @@ describe('AlarmTopic', () => {
         ]),
       },
     });
+  });
+
+  test('warns when the given key is imported and its policy cannot be extended', () => {
+    // GIVEN
+    const key = Key.fromKeyArn(stack, 'Imported', 'arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab');
+
+    // WHEN
+    new AlarmTopic(stack, 'Alarms', { encryptionKey: key });
+
+    // THEN
+    Annotations.fromStack(stack).hasWarning('/TestStack/Alarms', Match.stringLikeRegexp('allow cloudwatch.amazonaws.com'));
   });
 
   test('removalPolicy DESTROY deletes a created key', () => {

@@ -1,9 +1,9 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Lazy } from 'aws-cdk-lib';
 import type { Stack } from 'aws-cdk-lib';
 import { UserPool } from 'aws-cdk-lib/aws-cognito';
 import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
-import { ApiAuth, ApiAuthType } from '../../lib/core';
-import { newStack } from './support';
+import { ApiAuth, ApiAuthType, jwtAuthorizerEnvironment } from '../../lib/core';
+import { expectApiError, newStack } from './support';
 
 let stack: Stack;
 beforeEach(() => {
@@ -81,5 +81,33 @@ describe('ApiAuth', () => {
     const a = ApiAuth.iam();
     expect(ApiAuth.iam()).not.toBe(a);
     expect(a).toBe(a);
+  });
+});
+
+describe('ApiAuth.jwt checks its props at once, on every protocol', () => {
+  test.each(['http://id.example.com/', 'id.example.com', '', 'https://', 'ftp://id.example.com'])('BUG: issuer %j is rejected', (issuer) => {
+    expectApiError(() => ApiAuth.jwt({ issuer, audience: ['api'] }), 'JwtIssuerInvalid', /ApiAuth\.jwt\(\{ issuer \}\) must be an https:\/\/ URL/, new RegExp(`Got: ${JSON.stringify(issuer).replace(/[/.]/g, '\\$&')}`));
+  });
+
+  test('a jwksUri that is not https is rejected', () => {
+    expectApiError(() => ApiAuth.jwt({ issuer: 'https://id.example.com/', audience: ['api'], jwksUri: 'http://keys.example.com/jwks' }), 'JwtJwksUriInvalid', /ApiAuth\.jwt\(\{ jwksUri \}\)/, /Got: "http:\/\/keys\.example\.com\/jwks"/);
+  });
+
+  test.each([[[]], [['']], [['api', '  ']]])('BUG: audience %j is rejected', (audience) => {
+    expectApiError(() => ApiAuth.jwt({ issuer: 'https://id.example.com/', audience }), 'JwtAudienceInvalid', /ApiAuth\.jwt\(\{ audience \}\) must list at least one non-empty audience/, /Got: \[/);
+  });
+
+  test('an unresolved issuer is left to CloudFormation', () => {
+    expect(() => ApiAuth.jwt({ issuer: Lazy.string({ produce: () => 'https://id.example.com/' }), audience: ['api'] })).not.toThrow();
+  });
+
+  test.each([Duration.seconds(59), Duration.hours(25), Duration.millis(90_500)])('jwksMaxAge %s is rejected', (jwksMaxAge) => {
+    expectApiError(() => ApiAuth.jwt({ issuer: 'https://id.example.com/', audience: ['api'], jwksMaxAge }), 'JwksMaxAgeInvalid', /jwksMaxAge \}\) must be whole seconds from 60 to 86400/);
+  });
+
+  test('jwksMaxAge reaches the bundled authorizer as JWT_JWKS_MAX_AGE_SECONDS; unset, the handler default applies', () => {
+    const withAge = ApiAuth.jwt({ issuer: 'https://id.example.com/', audience: ['api'], jwksMaxAge: Duration.minutes(2) });
+    expect(jwtAuthorizerEnvironment(withAge)).toMatchObject({ JWT_JWKS_MAX_AGE_SECONDS: '120' });
+    expect(jwtAuthorizerEnvironment(ApiAuth.jwt({ issuer: 'https://id.example.com/', audience: ['api'] }))).not.toHaveProperty('JWT_JWKS_MAX_AGE_SECONDS');
   });
 });

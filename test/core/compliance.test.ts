@@ -1,4 +1,5 @@
 import { mkdtempSync } from 'node:fs';
+import type * as CoreModule from '../../lib/core';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -17,6 +18,10 @@ import {
   LogEncryptionKey,
   StageProfile,
 } from '../../lib/core';
+import { validateTemplates } from '../support/template-validation';
+
+// Compliance runs as in a user's synth: with CloudFormation's own schema checks.
+validateTemplates();
 
 // Each test synthesizes its own small App into a temporary folder; Control Tower (cfn-guard) runs
 // take about 5 s, so only the tests that are about it turn it on.
@@ -118,4 +123,36 @@ test('ApiGatewayCloudWatchRole passes the cdk-nag packs', () => {
 
   // THEN
   expect(() => app.synth()).not.toThrow();
+});
+
+describe('without the optional peer dependencies', () => {
+  afterEach(() => {
+    jest.dontMock('cdk-nag');
+    jest.dontMock('@cdklabs/cdk-validator-cfnguard');
+    jest.resetModules();
+  });
+
+  test.each([
+    ['cdk-nag', 'npm install --save-dev cdk-nag@^3', {}],
+    ['@cdklabs/cdk-validator-cfnguard', 'npm install --save-dev @cdklabs/cdk-validator-cfnguard@^0.0.62', { controlTower: true }],
+  ])('GIVEN %s is not installed WHEN applyCompliance runs THEN it fails with the library error naming the package', (pkg, command, options) => {
+    jest.doMock(pkg, () => {
+      throw Object.assign(new Error(`Cannot find module '${pkg}' from 'lib/core/optional-dependency.ts'`), { code: 'MODULE_NOT_FOUND' });
+    });
+    jest.isolateModules(() => {
+      /* eslint-disable @typescript-eslint/no-require-imports */
+      const core = require('../../lib/core') as typeof CoreModule;
+      /* eslint-enable @typescript-eslint/no-require-imports */
+      const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'core-compliance-')) });
+      let error: unknown;
+      try {
+        core.applyCompliance(app, options);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(core.ApiPatternsError);
+      expect((error as InstanceType<typeof core.ApiPatternsError>).errorId).toBe('OptionalDependencyMissing');
+      expect(String(error)).toContain(command);
+    });
+  });
 });

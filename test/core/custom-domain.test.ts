@@ -114,7 +114,7 @@ describe('ApiCustomDomain: REST', () => {
     const api = restApi();
 
     // WHEN
-    domain.mapRestStage('Items', api, api.deploymentStage, 'items');
+    domain.mapRestStage(stack, 'Items', api, api.deploymentStage, 'items');
 
     // THEN
     Template.fromStack(stack).hasResourceProperties('AWS::ApiGateway::BasePathMapping', {
@@ -128,33 +128,62 @@ describe('ApiCustomDomain: REST', () => {
   test('maps a REST stage at the root without a BasePath', () => {
     const domain = new ApiCustomDomain(stack, 'Domain', { domainName: 'api.example.com', kind: ApiKind.REST, hostedZone: zone });
     const api = restApi();
-    domain.mapRestStage('Root', api, api.deploymentStage);
+    domain.mapRestStage(stack, 'Root', api, api.deploymentStage);
     Template.fromStack(stack).hasResourceProperties('AWS::ApiGateway::BasePathMapping', { BasePath: Match.absent() });
   });
 
-  test('rejects a multi-segment base path for REST', () => {
+  test('maps a multi-segment REST base path with an API mapping, after the stage exists', () => {
+    // GIVEN
     const domain = new ApiCustomDomain(stack, 'Domain', { domainName: 'api.example.com', kind: ApiKind.REST, hostedZone: zone });
     const api = restApi();
-    expectApiError(
-      () => domain.mapRestStage('Items', api, api.deploymentStage, 'v1/items'),
-      'BasePathInvalid',
-      /customDomain\.basePath of a REST API must be one path segment/,
-      /Got: "v1\/items"/,
-    );
+
+    // WHEN
+    domain.mapRestStage(stack, 'Items', api, api.deploymentStage, 'v1/items');
+
+    // THEN
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::ApiGateway::BasePathMapping', 0);
+    template.hasResource('AWS::ApiGatewayV2::ApiMapping', {
+      Properties: {
+        ApiMappingKey: 'v1/items',
+        ApiId: { Ref: Match.stringLikeRegexp('^Api') },
+        DomainName: { Ref: Match.stringLikeRegexp('^Domain') },
+        Stage: { Ref: Match.stringLikeRegexp('^ApiDeploymentStage') },
+      },
+      DependsOn: Match.arrayWith([Match.stringLikeRegexp('^ApiDeploymentStage')]),
+    });
   });
 
-  test('BUG: a rejected multi-segment REST base path is not left claimed (same error on a retry)', () => {
-    // claimBasePath() records the path before mapRestStage() checks for '/', so a retry reports a duplicate.
+  test('maps an HTTP API on a REST domain: API Gateway serves REST and HTTP APIs on one Regional domain', () => {
+    // GIVEN
     const domain = new ApiCustomDomain(stack, 'Domain', { domainName: 'api.example.com', kind: ApiKind.REST, hostedZone: zone });
     const api = restApi();
-    expectApiError(() => domain.mapRestStage('First', api, api.deploymentStage, 'v1/items'), 'BasePathInvalid', /one path segment/);
-    expectApiError(() => domain.mapRestStage('Second', api, api.deploymentStage, 'v1/items'), 'BasePathInvalid', /one path segment/);
+    const http = new apigwv2.HttpApi(stack, 'Http', { createDefaultStage: false });
+    const stage = new apigwv2.HttpStage(stack, 'HttpStage', { httpApi: http, stageName: 'prod' });
+
+    // WHEN
+    domain.mapRestStage(stack, 'Rest', api, api.deploymentStage, 'orders');
+    domain.mapV2Stage(stack, 'HttpMapping', http, stage, ApiKind.HTTP, 'v2/orders');
+
+    // THEN
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::ApiGateway::BasePathMapping', { BasePath: 'orders' });
+    template.hasResource('AWS::ApiGatewayV2::ApiMapping', {
+      Properties: { ApiMappingKey: 'v2/orders', ApiId: { Ref: Match.stringLikeRegexp('^Http') }, DomainName: { Ref: Match.stringLikeRegexp('^Domain') }, Stage: 'prod' },
+      DependsOn: [Match.stringLikeRegexp('^HttpStage')],
+    });
   });
 
-  test('rejects a malformed base path', () => {
+  test.each(['/items', 'items/', 'a//b', 'v1~beta', 'café', 'a b', 'x'.repeat(301)])('rejects the base path %j, which API Gateway would refuse', (basePath) => {
     const domain = new ApiCustomDomain(stack, 'Domain', { domainName: 'api.example.com', kind: ApiKind.REST, hostedZone: zone });
     const api = restApi();
-    expectApiError(() => domain.mapRestStage('Items', api, api.deploymentStage, '/items'), 'BasePathInvalid', /customDomain\.basePath must be path segments/, /Got: "\/items"/);
+    expectApiError(() => domain.mapRestStage(stack, 'Items', api, api.deploymentStage, basePath), 'BasePathInvalid', /customDomain\.basePath must be at most 300 characters/, /Got: "/);
+  });
+
+  test.each(["$v1", "orders/v1/items", "a.b_c-d+e!f*g'h(i)", 'x'.repeat(300)])('accepts the base path %j', (basePath) => {
+    const domain = new ApiCustomDomain(stack, 'Domain', { domainName: 'api.example.com', kind: ApiKind.REST, hostedZone: zone });
+    const api = restApi();
+    expect(() => domain.mapRestStage(stack, 'Items', api, api.deploymentStage, basePath)).not.toThrow();
   });
 
   test('rejects the same base path twice', () => {
@@ -162,14 +191,14 @@ describe('ApiCustomDomain: REST', () => {
     const domain = new ApiCustomDomain(stack, 'Domain', { domainName: 'api.example.com', kind: ApiKind.REST, hostedZone: zone });
     const a = restApi('A');
     const b = restApi('B');
-    domain.mapRestStage('MapA', a, a.deploymentStage, 'items');
+    domain.mapRestStage(stack, 'MapA', a, a.deploymentStage, 'items');
 
     // THEN
     expectApiError(
-      () => domain.mapRestStage('MapB', b, b.deploymentStage, 'items'),
+      () => domain.mapRestStage(stack, 'MapB', b, b.deploymentStage, 'items'),
       'BasePathDuplicate',
       /customDomain\.basePath "items" is already mapped/,
-      /on "api\.example\.com"/,
+      /on "api\.example\.com" by TestStack/,
     );
   });
 
@@ -177,19 +206,8 @@ describe('ApiCustomDomain: REST', () => {
     const domain = new ApiCustomDomain(stack, 'Domain', { domainName: 'api.example.com', kind: ApiKind.REST, hostedZone: zone });
     const a = restApi('A');
     const b = restApi('B');
-    domain.mapRestStage('MapA', a, a.deploymentStage);
-    expectApiError(() => domain.mapRestStage('MapB', b, b.deploymentStage), 'BasePathDuplicate', /customDomain\.basePath "" is already mapped/, /"api\.example\.com"/);
-  });
-
-  test('rejects mapping an HTTP API on a REST domain', () => {
-    const domain = new ApiCustomDomain(stack, 'Domain', { domainName: 'api.example.com', kind: ApiKind.REST, hostedZone: zone });
-    const http = new apigwv2.HttpApi(stack, 'Http');
-    expectApiError(
-      () => domain.mapV2Stage('Http', http, http.defaultStage!, ApiKind.HTTP),
-      'CustomDomainKindMismatch',
-      /customDomain "api\.example\.com" serves REST APIs and cannot map a HTTP API/,
-      /Got: HTTP/,
-    );
+    domain.mapRestStage(stack, 'MapA', a, a.deploymentStage);
+    expectApiError(() => domain.mapRestStage(stack, 'MapB', b, b.deploymentStage), 'BasePathDuplicate', /customDomain\.basePath "" is already mapped/, /"api\.example\.com"/);
   });
 
   test('urlFor builds https URLs', () => {
@@ -236,7 +254,7 @@ describe('ApiCustomDomain: HTTP and WebSocket', () => {
     const http = new apigwv2.HttpApi(stack, 'Http');
 
     // WHEN
-    domain.mapV2Stage('V1', http, http.defaultStage!, ApiKind.HTTP, 'v1/items');
+    domain.mapV2Stage(stack, 'V1', http, http.defaultStage!, ApiKind.HTTP, 'v1/items');
 
     // THEN
     Template.fromStack(stack).hasResourceProperties('AWS::ApiGatewayV2::ApiMapping', {
@@ -250,8 +268,8 @@ describe('ApiCustomDomain: HTTP and WebSocket', () => {
   test('HTTP rejects a duplicate base path', () => {
     const domain = new ApiCustomDomain(stack, 'Domain', { domainName: 'api.example.com', kind: ApiKind.HTTP, hostedZone: zone });
     const http = new apigwv2.HttpApi(stack, 'Http');
-    domain.mapV2Stage('A', http, http.defaultStage!, ApiKind.HTTP, 'v1');
-    expectApiError(() => domain.mapV2Stage('B', http, http.defaultStage!, ApiKind.HTTP, 'v1'), 'BasePathDuplicate', /customDomain\.basePath "v1" is already mapped/, /"api\.example\.com"/);
+    domain.mapV2Stage(stack, 'A', http, http.defaultStage!, ApiKind.HTTP, 'v1');
+    expectApiError(() => domain.mapV2Stage(stack, 'B', http, http.defaultStage!, ApiKind.HTTP, 'v1'), 'BasePathDuplicate', /customDomain\.basePath "v1" is already mapped/, /"api\.example\.com"/);
   });
 
   test('rejects mapping a WebSocket API on an HTTP domain', () => {
@@ -259,9 +277,9 @@ describe('ApiCustomDomain: HTTP and WebSocket', () => {
     const ws = new apigwv2.WebSocketApi(stack, 'Ws');
     const stage = new apigwv2.WebSocketStage(stack, 'Stage', { webSocketApi: ws, stageName: 'dev', autoDeploy: true });
     expectApiError(
-      () => domain.mapV2Stage('Ws', ws, stage, ApiKind.WEBSOCKET),
+      () => domain.mapV2Stage(stack, 'Ws', ws, stage, ApiKind.WEBSOCKET),
       'CustomDomainKindMismatch',
-      /serves HTTP APIs and cannot map a WEBSOCKET API/,
+      /serves REST and HTTP APIs and cannot map a WEBSOCKET API: API Gateway does not map WebSocket APIs on the same domain/,
       /Got: WEBSOCKET/,
     );
   });
@@ -269,7 +287,7 @@ describe('ApiCustomDomain: HTTP and WebSocket', () => {
   test('rejects mapping a REST API on a WebSocket domain', () => {
     const domain = new ApiCustomDomain(stack, 'Domain', { domainName: 'ws.example.com', kind: ApiKind.WEBSOCKET, hostedZone: zone });
     const api = restApi();
-    expectApiError(() => domain.mapRestStage('Rest', api, api.deploymentStage), 'CustomDomainKindMismatch', /serves WEBSOCKET APIs and cannot map a REST API/, /Got: REST/);
+    expectApiError(() => domain.mapRestStage(stack, 'Rest', api, api.deploymentStage), 'CustomDomainKindMismatch', /serves WebSocket APIs and cannot map a REST API/, /Got: REST/);
   });
 
   test('urlFor builds wss URLs for WebSocket domains', () => {
@@ -349,8 +367,8 @@ describe('resolveCustomDomain', () => {
     // WHEN
     const forA = resolveCustomDomain(stack, 'DomainA', { domain: shared, basePath: 'a' }, ApiKind.REST);
     const forB = resolveCustomDomain(stack, 'DomainB', { domain: shared, basePath: 'b' }, ApiKind.REST);
-    forA.mapRestStage('MapA', a, a.deploymentStage, 'a');
-    forB.mapRestStage('MapB', b, b.deploymentStage, 'b');
+    forA.mapRestStage(stack, 'MapA', a, a.deploymentStage, 'a');
+    forB.mapRestStage(stack, 'MapB', b, b.deploymentStage, 'b');
 
     // THEN
     expect(forA).toBe(shared);
@@ -361,11 +379,11 @@ describe('resolveCustomDomain', () => {
     template.resourceCountIs('AWS::ApiGateway::BasePathMapping', 2);
   });
 
-  test('a shared domain of another kind fails when mapped', () => {
-    const shared = new ApiCustomDomain(stack, 'Shared', { domainName: 'api.example.com', kind: ApiKind.REST, hostedZone: zone });
+  test('a shared WebSocket domain fails when an HTTP API is mapped on it', () => {
+    const shared = new ApiCustomDomain(stack, 'Shared', { domainName: 'ws.example.com', kind: ApiKind.WEBSOCKET, hostedZone: zone });
     const http = new apigwv2.HttpApi(stack, 'Http');
     const domain = resolveCustomDomain(stack, 'Domain', { domain: shared }, ApiKind.HTTP);
-    expectApiError(() => domain.mapV2Stage('M', http, http.defaultStage!, ApiKind.HTTP), 'CustomDomainKindMismatch', /serves REST APIs/, /Got: HTTP/);
+    expectApiError(() => domain.mapV2Stage(stack, 'M', http, http.defaultStage!, ApiKind.HTTP), 'CustomDomainKindMismatch', /serves WebSocket APIs/, /Got: HTTP/);
   });
 
   test('rejects domain together with domainName', () => {

@@ -3,7 +3,8 @@ import { ApiPatternsError } from '../../lib/core';
 
 /**
  * A fresh App and environment-agnostic Stack: one per test. As in cdk.json, CloudFormation schema
- * findings fail synthesis, so every template a test inspects is also a valid one.
+ * findings fail synthesis in the suites that turn template validation on (see
+ * ../support/setup-env.ts).
  */
 export function newStack(id = 'TestStack'): { app: App; stack: Stack } {
   const app = new App({ context: { '@aws-cdk/core:validateAgainstDefaultRules': true } });

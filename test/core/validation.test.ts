@@ -241,15 +241,15 @@ describe('validateDomainName', () => {
 });
 
 describe('validateBasePath', () => {
-  test.each(['v1', 'v1/items', 'a.b_c~d-e', 'V2'])('accepts %p', (basePath) => {
+  test.each(['v1', 'v1/items', "a.b_c-d+e!f*g'h(i)$", 'V2', 'x'.repeat(300)])('accepts %p', (basePath) => {
     expect(() => validateBasePath(stack, 'customDomain.basePath', basePath)).not.toThrow();
   });
 
-  test.each(['', '/v1', 'v1/', 'v1//items', 'v 1', 'v1?x', 'ü'])('rejects %p', (basePath) => {
+  test.each(['', '/v1', 'v1/', 'v1//items', 'v 1', 'v1?x', 'ü', 'a~b', 'x'.repeat(301)])('rejects %p', (basePath) => {
     expectApiError(
       () => validateBasePath(stack, 'customDomain.basePath', basePath),
       'BasePathInvalid',
-      /customDomain\.basePath must be path segments/,
+      /customDomain\.basePath must be at most 300 characters of path segments made of letters, digits and \$-_\.\+!\*'\(\)/,
       new RegExp(`Got: ${JSON.stringify(basePath).replace(/[?/]/g, '\\$&')}`),
     );
   });

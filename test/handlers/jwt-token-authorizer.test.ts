@@ -1,9 +1,9 @@
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { createJwtTokenAuthorizer, stageWildcardArn } from '../../lambda/authorizers/jwt-token-authorizer';
 import type { TokenAuthorizerHandler } from '../../lambda/authorizers/jwt-token-authorizer';
-import { createJwtVerifier } from '../../lambda/shared/jwt';
-import { startTestIdp, TEST_AUDIENCE, validClaims } from '../support/jwks-server';
-import type { TestIdp } from '../support/jwks-server';
+import { createJwtVerifier, JwksUnavailableError } from '../../lambda/shared/jwt';
+import { ManualClock, startTestIdp, TEST_AUDIENCE, validClaims } from '../support/jwks-server';
+import type { JwksAnswer, TestIdp } from '../support/jwks-server';
 
 const METHOD_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/GET/items/42';
 const STAGE_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/*/*';
@@ -111,6 +111,67 @@ describe('JWT TOKEN authorizer', () => {
     expect(loggedDecisions()).toEqual([
       expect.objectContaining({ decision: 'error', level: 'ERROR', reason: expect.stringMatching(/jwks\.json: self-signed certificate/) }),
     ]);
+  });
+});
+
+describe('JWT TOKEN authorizer when the IdP fails', () => {
+  let idp: TestIdp;
+  let logs: jest.SpyInstance;
+
+  beforeAll(async () => {
+    idp = await startTestIdp();
+  });
+  afterAll(() => idp.close());
+  beforeEach(() => {
+    idp.answerWith({ kind: 'jwks' });
+    logs = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+  });
+  afterEach(() => logs.mockRestore());
+
+  function authorizerWith(clock: ManualClock): TokenAuthorizerHandler {
+    const settings = { issuer: idp.issuer, audience: [TEST_AUDIENCE], jwksUri: idp.jwksUri, requiredScopes: [] };
+    return createJwtTokenAuthorizer(createJwtVerifier(settings, { jwksRequestOptions: { ca: idp.ca }, clock, jwksTimeoutMs: 300 }));
+  }
+
+  async function expectServerError(outcome: Promise<unknown>, token: string): Promise<void> {
+    const err = await outcome.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    // Anything but exactly `Unauthorized` is a 500 that API Gateway does not cache.
+    expect(err).toBeInstanceOf(JwksUnavailableError);
+    expect((err as Error).message).not.toBe('Unauthorized');
+    const decisions = logs.mock.calls.map(([line]) => JSON.parse(String(line)) as Record<string, unknown>);
+    expect(decisions).toEqual([expect.objectContaining({ decision: 'error', level: 'ERROR' })]);
+    const logged = logs.mock.calls.flat().join('\n');
+    for (const part of token.split('.')) expect(logged).not.toContain(part);
+  }
+
+  test.each([
+    ['HTTP 503', { kind: 'status', status: 503 }],
+    ['an empty key set', { kind: 'body', body: '{"keys":[]}' }],
+    ['a key set without usable keys', { kind: 'body', body: '{"keys":[{"kty":"RSA"}]}' }],
+    ['not JSON', { kind: 'body', body: '<html>down</html>' }],
+    ['a 64 MB body', { kind: 'stream', bytes: 64 * 1024 * 1024 }],
+    ['a reset connection', { kind: 'reset' }],
+    ['no answer (timeout)', { kind: 'hang' }],
+  ] as Array<[string, JwksAnswer]>)('GIVEN the JWKS answer is %s WHEN a valid token is authorized THEN it fails with a server error, not 401', async (_case, answer) => {
+    idp.answerWith(answer);
+    const token = idp.sign(validClaims(idp));
+
+    await expectServerError(authorizerWith(new ManualClock())(event(`Bearer ${token}`)), token);
+  });
+
+  test('GIVEN known keys WHEN a token names an unknown kid and the refetch answers an empty key set THEN it fails with a server error, not 401', async () => {
+    const clock = new ManualClock();
+    const authorize = authorizerWith(clock);
+    await authorize(event(`Bearer ${idp.sign(validClaims(idp))}`));
+    logs.mockClear();
+    idp.answerWith({ kind: 'body', body: '{"keys":[]}' });
+    clock.advance(3000);
+    const token = idp.sign(validClaims(idp), { kid: 'next-key' });
+
+    await expectServerError(authorize(event(`Bearer ${token}`)), token);
   });
 });
 

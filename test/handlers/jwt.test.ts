@@ -38,6 +38,26 @@ describe('jwtSettingsFromEnv', () => {
   });
 
   test.each([
+    ['120', 120],
+    [' 3600 ', 3600],
+    ['60', 60],
+    ['86400', 86400],
+  ])('GIVEN JWT_JWKS_MAX_AGE_SECONDS=%p WHEN read THEN the key set max age is %p seconds', (value, seconds) => {
+    const settings = jwtSettingsFromEnv({ JWT_ISSUER: 'https://idp.example.com', JWT_AUDIENCE: 'api', JWT_JWKS_MAX_AGE_SECONDS: value });
+
+    expect(settings.jwksMaxAgeSeconds).toBe(seconds);
+  });
+
+  test.each(['59', '0', '86401', '-60', '1.5', '1e3', '600s', 'ten minutes', '99999999999999999999'])(
+    'GIVEN JWT_JWKS_MAX_AGE_SECONDS=%p WHEN read THEN it throws naming the variable and its bounds',
+    (value) => {
+      expect(() =>
+        jwtSettingsFromEnv({ JWT_ISSUER: 'https://idp.example.com', JWT_AUDIENCE: 'api', JWT_JWKS_MAX_AGE_SECONDS: value }),
+      ).toThrow(/JWT_JWKS_MAX_AGE_SECONDS must be a whole number of seconds from 60 to 86400/);
+    },
+  );
+
+  test.each([
     ['JWT_ISSUER is missing', { JWT_AUDIENCE: 'api' }, /JWT_ISSUER/],
     ['JWT_ISSUER is blank', { JWT_ISSUER: '  ', JWT_AUDIENCE: 'api' }, /JWT_ISSUER/],
     ['JWT_AUDIENCE is missing', { JWT_ISSUER: 'https://idp.example.com' }, /JWT_AUDIENCE/],

@@ -10,6 +10,7 @@ import { HostedZone } from 'aws-cdk-lib/aws-route53';
 import {
   AlarmTopic,
   ApiAuth,
+  ApiFunction,
   createApiFunction,
   LogEncryptionKey,
   RealtimeWebSocketApi,
@@ -18,7 +19,7 @@ import {
 } from '../../lib';
 import type { RealtimeWebSocketApiProps } from '../../lib';
 import { newStack } from '../core/support';
-import { templateOf } from '../support/stacks';
+import { ECHO_ENTRY, templateOf } from '../support/stacks';
 
 /** The JWT issuer and audience the tests authorize `$connect` with. */
 export const JWT = { issuer: 'https://id.example.com/', audience: ['chat', 'chat-admin'] };
@@ -56,7 +57,8 @@ export function fullWebSocketApi(stack: Stack): RealtimeWebSocketApi {
     tableEncryptionKey: tableKey,
     integrationTimeout: Duration.seconds(10),
     fanoutConcurrency: 50,
-    routes: { sendMessage: userRouteFunction(stack, 'SendMessage', profile) },
+    // A user route written as the docs show it: bundled from an entry with the library's defaults.
+    routes: { sendMessage: ApiFunction.fromEntry(stack, 'SendMessage', { profile, entry: ECHO_ENTRY, description: 'Sends a chat message' }) },
   });
 }
 

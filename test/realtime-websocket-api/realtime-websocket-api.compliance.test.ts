@@ -2,6 +2,10 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { applyCompliance } from '../../lib';
 import { fullWebSocketApi, minimalWebSocketApi } from './fixtures';
+import { validateTemplates } from '../support/template-validation';
+
+// Compliance runs as in a user's synth: with CloudFormation's own schema checks.
+validateTemplates();
 
 // Synthesized with the five cdk-nag packs and Control Tower's guard rules: an unacknowledged
 // finding makes synth throw, so a clean synth is the assertion.

@@ -26,22 +26,23 @@ type HandlerRole = 'connect' | 'disconnect' | 'subscribe' | 'unsubscribe' | 'pub
 describe('RealtimeWebSocketApi permissions', () => {
   test.each<[HandlerRole, string[], boolean]>([
     ['connect', ['dynamodb:PutItem'], false],
-    ['disconnect', ['dynamodb:Query', 'dynamodb:BatchWriteItem'], false],
-    ['subscribe', ['dynamodb:GetItem', 'dynamodb:PutItem'], false],
-    ['unsubscribe', ['dynamodb:DeleteItem'], false],
-    ['publish', ['dynamodb:Query', 'dynamodb:BatchWriteItem'], true],
+    ['disconnect', ['dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'], false],
+    ['subscribe', ['dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:GetItem', 'dynamodb:DeleteItem'], false],
+    ['unsubscribe', ['dynamodb:DeleteItem', 'dynamodb:UpdateItem'], false],
+    ['publish', ['dynamodb:Query', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'], true],
   ])('the %s handler may use exactly %j on the table', (role, actions, onIndex) => {
     // GIVEN / WHEN
     const { stack, api, template } = webSocketApi();
     const { tableArn, indexArn } = tableArns(stack, api);
 
-    // THEN
+    // THEN: the table actions on the table; on the channel index, only Query
     const statements = functionStatements(stack, template, api.handlers[role]);
     expect(statementsFor(statements, 'dynamodb')).toEqual([
-      { Action: actions.length === 1 ? actions[0] : actions, Effect: 'Allow', Resource: onIndex ? [tableArn, indexArn] : tableArn },
+      { Action: actions.length === 1 ? actions[0] : actions, Effect: 'Allow', Resource: tableArn },
+      ...(onIndex ? [{ Action: 'dynamodb:Query', Effect: 'Allow', Resource: indexArn }] : []),
     ]);
     const apiActions = role === 'publish' ? ['execute-api:ManageConnections'] : [];
-    expect(actionsOf(statements)).toEqual([...BASELINE, ...actions, ...apiActions].sort());
+    expect(actionsOf(statements)).toEqual([...BASELINE, ...actions, ...(onIndex ? ['dynamodb:Query'] : []), ...apiActions].sort());
   });
 
   test('only the publish handler may post to connections, on this API and stage only', () => {
@@ -85,12 +86,15 @@ describe('RealtimeWebSocketApi permissions', () => {
     const template = templateOf(stack);
     const { tableArn, indexArn } = tableArns(stack, api);
     const statements = functionStatements(stack, template, fn);
-    expect(statementsFor(statements, 'dynamodb')).toEqual([{ Action: ['dynamodb:GetItem', 'dynamodb:Query'], Effect: 'Allow', Resource: [tableArn, indexArn] }]);
+    expect(statementsFor(statements, 'dynamodb')).toEqual([
+      { Action: ['dynamodb:GetItem', 'dynamodb:Query'], Effect: 'Allow', Resource: tableArn },
+      { Action: 'dynamodb:Query', Effect: 'Allow', Resource: indexArn },
+    ]);
     expect(statementsFor(statements, 'execute-api')).toEqual([
       { Action: 'execute-api:ManageConnections', Effect: 'Allow', Resource: connectionsArn(stack, api) },
     ]);
     expect(actionsOf(statements)).toEqual(
-      [...BASELINE, 'dynamodb:GetItem', 'dynamodb:Query', 'execute-api:ManageConnections'].sort(),
+      [...BASELINE, 'dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Query', 'execute-api:ManageConnections'].sort(),
     );
   });
 
@@ -102,7 +106,7 @@ describe('RealtimeWebSocketApi permissions', () => {
     });
 
     const statements = functionStatements(stack, template, fn!);
-    expect(actionsOf(statementsFor(statements, 'dynamodb'))).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+    expect(actionsOf(statementsFor(statements, 'dynamodb'))).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Query']);
     expect(statementsFor(statements, 'execute-api')[0].Resource).toEqual(connectionsArn(stack, api));
   });
 

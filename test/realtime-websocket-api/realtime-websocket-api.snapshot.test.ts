@@ -1,6 +1,10 @@
 import { newStack } from '../core/support';
 import { templateOf } from '../support/stacks';
 import { fullWebSocketApi, minimalWebSocketApi } from './fixtures';
+import { validateTemplates } from '../support/template-validation';
+
+// These templates are pinned whole: CloudFormation's own schema checks them too.
+validateTemplates();
 
 // Snapshots pin the whole template of a few representative configurations; the serializer in
 // test/support strips asset hashes so handler changes do not churn them.

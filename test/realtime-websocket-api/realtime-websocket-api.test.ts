@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { MethodLoggingLevel } from 'aws-cdk-lib/aws-apigateway';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Function as LambdaFunction, LayerVersion } from 'aws-cdk-lib/aws-lambda';
@@ -325,6 +326,21 @@ describe('RealtimeWebSocketApi', () => {
       expect(publish.Properties.Environment.Variables.FANOUT_CONCURRENCY).toBe(String(concurrency));
     });
 
+    test('the publish handler knows the integration timeout it must answer within (default 29 s)', () => {
+      const fallback = webSocketApi();
+      const given = webSocketApi({ integrationTimeout: Duration.seconds(12) });
+      const envOf = (t: typeof fallback) =>
+        t.template.findResources('AWS::Lambda::Function')[logicalIdOf(t.stack, t.api.handlers.publish)].Properties.Environment.Variables;
+      expect(envOf(fallback).INTEGRATION_TIMEOUT_MS).toBe('29000');
+      expect(envOf(given).INTEGRATION_TIMEOUT_MS).toBe('12000');
+    });
+
+    test.each([[undefined, '100'], [1, '1'], [1000, '1000']])('maxSubscriptionsPerConnection %p reaches the subscribe handler as %s', (value, expected) => {
+      const { template, stack, api } = webSocketApi({ maxSubscriptionsPerConnection: value });
+      const subscribe = template.findResources('AWS::Lambda::Function')[logicalIdOf(stack, api.handlers.subscribe)];
+      expect(subscribe.Properties.Environment.Variables.MAX_SUBSCRIPTIONS_PER_CONNECTION).toBe(expected);
+    });
+
     test('the default handler lists the built-in message routes', () => {
       const { template, stack, api } = webSocketApi();
 
@@ -492,7 +508,7 @@ describe('RealtimeWebSocketApi', () => {
       api.addRoute('chat.send', userRouteFunction(stack, 'Dotted'));
 
       expect(() => api.addRoute('chat-send', userRouteFunction(stack, 'Dashed'))).not.toThrow();
-      templateOf(stack).resourceCountIs('AWS::CloudWatch::Alarm', 3 + 2 * 6 + 2 * 2);
+      templateOf(stack).resourceCountIs('AWS::CloudWatch::Alarm', 3 + 1 + 2 * 6 + 2 * 2);
     });
 
     test('a function behind two routes is alarmed once', () => {
@@ -502,7 +518,7 @@ describe('RealtimeWebSocketApi', () => {
       api.addRoute('join', shared);
       api.addRoute('leave', shared);
 
-      templateOf(stack).resourceCountIs('AWS::CloudWatch::Alarm', 3 + 2 * 6 + 2);
+      templateOf(stack).resourceCountIs('AWS::CloudWatch::Alarm', 3 + 1 + 2 * 6 + 2);
     });
   });
 
@@ -624,9 +640,9 @@ describe('RealtimeWebSocketApi', () => {
     test('adds error and throttle alarms for every handler, without actions when the profile has no topic', () => {
       const { template, stack, api } = webSocketApi({ connectAuth: ApiAuth.jwt(JWT) });
 
-      // 3 API alarms + 2 for each of the 7 functions (6 handlers and the authorizer)
-      template.resourceCountIs('AWS::CloudWatch::Alarm', 17);
-      expect(api.alarms).toHaveLength(17);
+      // 3 API alarms + 2 for each of the 7 functions (6 handlers and the authorizer) + handler internal errors + authorizer errors
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 19);
+      expect(api.alarms).toHaveLength(19);
       for (const fn of [api.handlers.connect, api.handlers.publish, api.handlers.authorizer!]) {
         for (const metricName of ['Errors', 'Throttles']) {
           template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -645,7 +661,38 @@ describe('RealtimeWebSocketApi', () => {
     test('user routes get function alarms too', () => {
       const { template } = webSocketApi((s) => ({ routes: { sendMessage: userRouteFunction(s) } }));
 
-      template.resourceCountIs('AWS::CloudWatch::Alarm', 3 + 2 * 7);
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 3 + 1 + 2 * 7);
+    });
+
+    test('failures the route handlers answer (500) instead of throwing raise an alarm on the metric the handlers publish', () => {
+      // GIVEN a JWT-authorized API: the authorizer publishes its own error count too
+      const { template, stack, api } = webSocketApi({ connectAuth: ApiAuth.jwt(JWT) });
+
+      // THEN every function publishes into one namespace, under the API's service name...
+      expect(Object.values(api.handlers)).toHaveLength(7);
+      for (const fn of Object.values(api.handlers)) {
+        expect(resolvedJson(stack, (fn.node.defaultChild as CfnFunction).environment)).toMatchObject({
+          variables: { POWERTOOLS_METRICS_NAMESPACE: 'RealtimeWebSocketApi', POWERTOOLS_SERVICE_NAME: 'chat' },
+        });
+      }
+      // ...and the alarms watch exactly that metric (Powertools' default dimension is `service`)
+      for (const metricName of ['InternalErrors', 'AuthorizerErrors']) {
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'RealtimeWebSocketApi',
+          MetricName: metricName,
+          Dimensions: [{ Name: 'service', Value: 'chat' }],
+          Statistic: 'Sum',
+          Period: 60,
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        });
+      }
+      expect(api.metricHandlerInternalErrors().namespace).toBe('RealtimeWebSocketApi');
+    });
+
+    test('without the bundled JWT authorizer there is no authorizer-errors alarm', () => {
+      const { template } = webSocketApi();
+      expect(Object.values(template.findResources('AWS::CloudWatch::Alarm')).map((a) => a.Properties.MetricName)).not.toContain('AuthorizerErrors');
     });
 
     test('the profile’s thresholds and alarm topic are used', () => {

@@ -178,6 +178,43 @@ describe('RealtimeWebSocketApi validation', () => {
     });
   });
 
+  describe('maxSubscriptionsPerConnection: a whole number from 1 to 1000', () => {
+    test.each([0, -1, 1001, 1.5])('%d is rejected', (value) => {
+      expectApiError(
+        () => webSocketApi({ maxSubscriptionsPerConnection: value }),
+        'MaxSubscriptionsInvalid',
+        /maxSubscriptionsPerConnection must be a whole number from 1 to 1000/,
+        new RegExp(`Got: ${String(value).replace('.', '\\.')}`),
+      );
+    });
+  });
+
+  describe('data trace never logs a credential from the $connect query string', () => {
+    const tracing = StageProfile.dev({ dataTrace: true });
+
+    test.each([
+      ['a JWT authorizer (?token=)', () => ApiAuth.jwt(JWT), /a JWT \(\?token=\)/],
+      ['IAM (presigned URLs)', () => ApiAuth.iam(), /SigV4 credentials/],
+    ])('BUG: with %s, dataTrace is refused', (_case, auth, what) => {
+      expectApiError(() => webSocketApi({ profile: tracing, connectAuth: auth() }), 'DataTraceLogsCredentials', /profile\.dataTrace must be false here: \$connect takes/, what, /Got: true/);
+    });
+
+    test('BUG: with a request authorizer reading the query string, dataTrace is refused', () => {
+      expectApiError(
+        () => webSocketApi((s) => ({ profile: tracing, connectAuth: ApiAuth.lambdaRequest(inlineFunction(s), { identitySources: ['route.request.querystring.key'] }) })),
+        'DataTraceLogsCredentials',
+        /identity sources \(route\.request\.querystring\.key\)/,
+      );
+    });
+
+    test.each([
+      ['a request authorizer reading headers only', (s: Parameters<typeof inlineFunction>[0]) => ({ connectAuth: ApiAuth.lambdaRequest(inlineFunction(s), { identitySources: ['route.request.header.Authorization'] }) })],
+      ['a public feed', () => ({ publicConnect: true })],
+    ])('with %s, dataTrace is allowed on a non-production stage', (_case, props) => {
+      expect(() => webSocketApi((s) => ({ profile: tracing, ...props(s) }))).not.toThrow();
+    });
+  });
+
   describe('route names', () => {
     test.each(['$connect', '$disconnect', '$default', 'subscribe', 'unsubscribe', 'publish'])('the built-in route %s is reserved', (name) => {
       const { stack, api } = webSocketApi();
@@ -241,7 +278,7 @@ describe('RealtimeWebSocketApi validation', () => {
             return { customDomain: { domain: new ApiCustomDomain(s, 'Rest', { domainName: 'api.example.com', hostedZone: zone, kind: ApiKind.REST }) } };
           }),
         'CustomDomainKindMismatch',
-        /customDomain "api\.example\.com" serves REST APIs and cannot map a WEBSOCKET API/,
+        /customDomain "api\.example\.com" serves REST and HTTP APIs and cannot map a WEBSOCKET API/,
         /Got: WEBSOCKET/,
       );
     });

@@ -53,7 +53,11 @@ export function fullApi(stack: Stack, protocol: ApiProtocol): ServerlessApi {
       'GET /upstream/{proxy+}': { integration: RouteIntegration.httpProxy('https://upstream.example.com/{proxy}'), auth: ApiAuth.iam() },
     },
   });
-  if (rest) api.addRoute('GET /health', { integration: RouteIntegration.mock({ body: { status: 'ok' } }), public: true });
+  if (rest) {
+    api.addRoute('GET /health', { integration: RouteIntegration.mock({ body: { status: 'ok' } }), public: true });
+    // The docs' full example: a function that may flush cached answers (its wildcard grant is acknowledged by the grant).
+    api.grantInvalidateCache(createApiFunction(stack, 'CacheFlusher', { profile, source: { code: Code.fromInline('exports.handler = async () => {};') } }));
+  }
   return api;
 }
 

@@ -1,6 +1,10 @@
 import { ApiProtocol } from '../../lib';
 import { newStack, templateOf } from '../support/stacks';
 import { fullApi, minimalApi } from './fixtures';
+import { validateTemplates } from '../support/template-validation';
+
+// These templates are pinned whole: CloudFormation's own schema checks them too.
+validateTemplates();
 
 // Snapshots pin the whole template of a few representative configurations; the serializer in
 // test/support strips asset hashes so handler changes do not churn them.

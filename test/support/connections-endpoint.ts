@@ -6,7 +6,7 @@
  * `InvalidSignatureException` when it does not match the credentials in the environment), then
  * answers 200 and records the post, 410 Gone for ids marked gone, and 500 for ids marked failing —
  * with the `x-amzn-ErrorType` header API Gateway sends, so clients see the same error types as in
- * AWS. Point `CALLBACK_URL` at `url`.
+ * AWS — or never answers posts to ids marked stalled (a stuck subscriber). Point `CALLBACK_URL` at `url`.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -96,6 +96,8 @@ export interface FakeConnectionsEndpoint {
   readonly rejectedSignatures: string[];
   /** Answer 500 for these ids from now on. */
   markFailing(...connectionIds: string[]): void;
+  /** Never answer posts to these ids (until `reset` or `close`, which drop the waiting requests). */
+  markStalled(...connectionIds: string[]): void;
   /** Answer the next `count` posts to these ids with `status` (e.g. 429), then accept them again. */
   failNext(status: number, errorType: string, count: number, ...connectionIds: string[]): void;
   /** Forget posts, attempts and marks. */
@@ -108,6 +110,8 @@ export async function startConnectionsEndpoint(stage = 'test'): Promise<FakeConn
   const attempts = new Map<string, number>();
   const gone = new Set<string>();
   const failing = new Set<string>();
+  const stalled = new Set<string>();
+  const held = new Set<ServerResponse>();
   const rejectedSignatures: string[] = [];
   const failures = new Map<string, { status: number; errorType: string; remaining: number }>();
 
@@ -133,6 +137,9 @@ export async function startConnectionsEndpoint(stage = 'test'): Promise<FakeConn
       } else if (failure && failure.remaining > 0) {
         failure.remaining -= 1;
         sendApiError(res, failure.status, failure.errorType, 'Injected failure');
+      } else if (stalled.has(connectionId)) {
+        held.add(res);
+        res.once('close', () => held.delete(res));
       } else if (gone.has(connectionId)) {
         sendApiError(res, 410, 'GoneException', 'Gone');
       } else if (failing.has(connectionId)) {
@@ -155,6 +162,7 @@ export async function startConnectionsEndpoint(stage = 'test'): Promise<FakeConn
     attempts: (connectionId) => attempts.get(connectionId) ?? 0,
     markGone: (...ids) => ids.forEach((id) => gone.add(id)),
     markFailing: (...ids) => ids.forEach((id) => failing.add(id)),
+    markStalled: (...ids) => ids.forEach((id) => stalled.add(id)),
     failNext: (status, errorType, count, ...ids) => ids.forEach((id) => failures.set(id, { status, errorType, remaining: count })),
     reset: () => {
       posts.length = 0;
@@ -163,6 +171,9 @@ export async function startConnectionsEndpoint(stage = 'test'): Promise<FakeConn
       attempts.clear();
       gone.clear();
       failing.clear();
+      stalled.clear();
+      held.forEach((res) => res.destroy());
+      held.clear();
     },
     close: () =>
       new Promise<void>((resolve) => {

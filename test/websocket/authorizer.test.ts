@@ -4,11 +4,11 @@
  */
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { createJwtVerifier } from '../../lambda/shared/jwt';
+import { createJwtVerifier, JwksUnavailableError } from '../../lambda/shared/jwt';
 import type * as AuthorizerModule from '../../lambda/websocket/authorizer';
 import type { WebSocketAuthorizerEvent } from '../../lambda/websocket/lib/events';
-import type { TestIdp } from '../support/jwks-server';
-import { startTestIdp, TEST_AUDIENCE, validClaims } from '../support/jwks-server';
+import type { JwksAnswer, TestIdp } from '../support/jwks-server';
+import { ManualClock, startTestIdp, TEST_AUDIENCE, validClaims } from '../support/jwks-server';
 import { setHandlerEnvironment } from './support';
 
 const METHOD_ARN = 'arn:aws:execute-api:us-east-1:123456789012:abc123/prod/$connect';
@@ -77,6 +77,29 @@ describe('WebSocket authorizer', () => {
     };
     const unreachable = createWebSocketAuthorizer({ verifier: createJwtVerifier(settings, { jwksRequestOptions: { ca: idp.ca } }) });
     await expect(unreachable(authorizerEvent(idp.sign(validClaims(idp))))).rejects.toThrow('Authorizer error');
+  });
+
+  test.each([
+    ['HTTP 503', { kind: 'status', status: 503 }],
+    ['an empty key set', { kind: 'body', body: '{"keys":[]}' }],
+    ['not JSON', { kind: 'body', body: 'maintenance' }],
+    ['a 64 MB body', { kind: 'stream', bytes: 64 * 1024 * 1024 }],
+    ['no answer (timeout)', { kind: 'hang' }],
+  ] as Array<[string, JwksAnswer]>)('fails with a server error, not Unauthorized, when the JWKS answer is %s', async (_case, answer) => {
+    const failing = await startTestIdp();
+    try {
+      failing.answerWith(answer);
+      const settings = { issuer: failing.issuer, audience: [TEST_AUDIENCE], jwksUri: failing.jwksUri, requiredScopes: [] };
+      const verifier = createJwtVerifier(settings, { jwksRequestOptions: { ca: failing.ca }, clock: new ManualClock(), jwksTimeoutMs: 300 });
+      const err = await createWebSocketAuthorizer({ verifier })(authorizerEvent(failing.sign(validClaims(failing)))).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toEqual(new Error('Authorizer error'));
+      expect((err as Error).cause).toBeInstanceOf(JwksUnavailableError);
+    } finally {
+      await failing.close();
+    }
   });
 
   test('the exported handler reads its settings from the environment and fails closed without them', async () => {

@@ -51,6 +51,19 @@ async function rejection(promise: Promise<unknown>): Promise<ConnectionsApiError
   throw new Error('expected a rejection');
 }
 
+/** Resolves with `promise`'s outcome, or rejects when it has not settled within `ms`. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`not settled within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function startServer(handler: Parameters<typeof createServer>[1]): Promise<{ url: string; server: Server; requests: () => number }> {
   let requests = 0;
   const server = createServer((req, res) => {
@@ -188,6 +201,67 @@ describe('ConnectionsApi', () => {
     }
   });
 
+  test('the attempt timeout is wall-clock time: a peer trickling bytes cannot stretch it', async () => {
+    const trickling = await startServer((_req, res) => {
+      res.writeHead(500, { 'content-type': 'text/plain' });
+      const drip = setInterval(() => res.write('.'), 20);
+      res.once('close', () => clearInterval(drip));
+    });
+    try {
+      const started = Date.now();
+      const api = client({ endpoint: trickling.url, timeoutMs: 150, maxAttempts: 1 });
+      const error = await rejection(within(api.postToConnection('abc=', Buffer.from('x')), 2000));
+      expect(error).toMatchObject({ name: 'TimeoutError', message: 'No answer within 150 ms' });
+      expect(Date.now() - started).toBeLessThan(1000);
+    } finally {
+      await stopServer(trickling.server);
+    }
+  });
+
+  describe('deadline', () => {
+    afterEach(() => jest.restoreAllMocks());
+
+    test('an attempt is cut at the deadline, and no retry is made after it', async () => {
+      const silent = await startServer(() => undefined);
+      try {
+        const api = client({ endpoint: silent.url, timeoutMs: 10_000 });
+        const started = Date.now();
+        const error = await rejection(within(api.postToConnection('abc=', Buffer.from('x'), { deadline: started + 200 }), 1000));
+        expect(error).toMatchObject({ name: 'TimeoutError', $metadata: { attempts: 1 } });
+        expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+        expect(Date.now() - started).toBeLessThan(600);
+        expect(silent.requests()).toBe(1);
+      } finally {
+        await stopServer(silent.server);
+      }
+    });
+
+    test('a retry whose backoff would not leave minAttemptMs before the deadline is not made', async () => {
+      endpoint.markFailing('late=');
+      jest.spyOn(Math, 'random').mockReturnValue(0.99);
+      const api = client({ retryBaseDelayMs: 400, minAttemptMs: 50 });
+      const started = Date.now();
+      const error = await rejection(api.postToConnection('late=', Buffer.from('x'), { deadline: started + 300 }));
+      expect(error).toMatchObject({ name: 'InternalServerErrorException', $metadata: { attempts: 1 } });
+      expect(endpoint.attempts('late=')).toBe(1);
+      // It gave up at once instead of sleeping ~400 ms past the deadline.
+      expect(Date.now() - started).toBeLessThan(250);
+    });
+
+    test('retries that fit before the deadline are made', async () => {
+      endpoint.failNext(503, 'ServiceUnavailableException', 2, 'fits=');
+      await client().postToConnection('fits=', Buffer.from('x'), { deadline: Date.now() + 5000 });
+      expect(endpoint.attempts('fits=')).toBe(3);
+      expect(endpoint.posts.map((post) => post.connectionId)).toEqual(['fits=']);
+    });
+
+    test('a post with less than minAttemptMs left is not sent: DeadlineExceeded', async () => {
+      const error = await rejection(client({ minAttemptMs: 50 }).postToConnection('never=', Buffer.from('x'), { deadline: Date.now() + 20 }));
+      expect(error).toMatchObject({ name: 'DeadlineExceeded', retryable: false, $metadata: { attempts: 0 } });
+      expect(endpoint.attempts('never=')).toBe(0);
+    });
+  });
+
   describe('credentials', () => {
     test('are asked for once while they are valid', async () => {
       const provider = jest.fn(async (): Promise<ExpiringCredentials> => ({ ...CREDENTIALS, expiration: new Date(Date.now() + 3_600_000) }));
@@ -223,6 +297,7 @@ describe('ConnectionsApi', () => {
     [{ endpoint: 'ftp://example.com/prod' }, 'endpoint must be an http(s) URL (got "ftp://example.com/prod")'],
     [{ maxAttempts: 0 }, 'maxAttempts must be a positive integer (got 0)'],
     [{ timeoutMs: 1.5 }, 'timeoutMs must be a positive integer (got 1.5)'],
+    [{ minAttemptMs: 0 }, 'minAttemptMs must be a positive integer (got 0)'],
   ])('rejects the options %p', (options, message) => {
     expect(() => client(options)).toThrow(message);
   });

@@ -152,3 +152,35 @@ test('a message over 128 KB closes the socket with 1009, like API Gateway', asyn
   await gateway.idle();
   expect(await items(alice.connectionId)).toEqual([]);
 });
+
+test('data nested 60,000 levels deep gets BAD_REQUEST, not an internal error, and the socket stays usable', async () => {
+  const [alice, bob] = await Promise.all([client('alice'), client('bob')]);
+  await bob.request({ action: 'subscribe', channel: 'deep' });
+  const deep = `{"action":"publish","channel":"deep","data":${'['.repeat(60_000)}${']'.repeat(60_000)}}`;
+  expect(Buffer.byteLength(deep)).toBeLessThanOrEqual(128 * 1024);
+
+  expect(await alice.request(deep)).toEqual({ type: 'error', code: 'BAD_REQUEST', message: expect.stringContaining('64 levels') });
+  expect(await alice.request({ action: 'publish', channel: 'deep', data: [[1]] })).toMatchObject({ delivered: 1 });
+  expect(await bob.next((frame) => frame.type === 'message')).toMatchObject({ data: [[1]] });
+});
+
+test('a connection joins at most MAX_SUBSCRIPTIONS_PER_CONNECTION channels; leaving one frees a slot', async () => {
+  const before = process.env.MAX_SUBSCRIPTIONS_PER_CONNECTION;
+  process.env.MAX_SUBSCRIPTIONS_PER_CONNECTION = '2';
+  try {
+    const alice = await client('alice');
+    expect(await alice.request({ action: 'subscribe', channel: 'one' })).toEqual({ type: 'subscribed', channel: 'one' });
+    expect(await alice.request({ action: 'subscribe', channel: 'two' })).toEqual({ type: 'subscribed', channel: 'two' });
+    expect(await alice.request({ action: 'subscribe', channel: 'two' })).toEqual({ type: 'subscribed', channel: 'two' });
+    expect(await alice.request({ action: 'subscribe', channel: 'three' })).toMatchObject({ type: 'error', code: 'TOO_MANY_SUBSCRIPTIONS' });
+    expect(await alice.request({ action: 'unsubscribe', channel: 'one' })).toEqual({ type: 'unsubscribed', channel: 'one' });
+    expect(await alice.request({ action: 'subscribe', channel: 'three' })).toEqual({ type: 'subscribed', channel: 'three' });
+
+    await alice.close();
+    await gateway.idle();
+    expect(await items(alice.connectionId)).toEqual([]);
+  } finally {
+    if (before === undefined) delete process.env.MAX_SUBSCRIPTIONS_PER_CONNECTION;
+    else process.env.MAX_SUBSCRIPTIONS_PER_CONNECTION = before;
+  }
+});

@@ -9,6 +9,7 @@ import type * as PublishModule from '../../lambda/websocket/publish';
 import type * as SubscribeModule from '../../lambda/websocket/subscribe';
 import type * as UnsubscribeModule from '../../lambda/websocket/unsubscribe';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { Context } from 'aws-lambda';
 import type { FakeConnectionsEndpoint } from '../support/connections-endpoint';
 import { startConnectionsEndpoint } from '../support/connections-endpoint';
 import type { LocalDynamo } from '../support/dynalite';
@@ -357,5 +358,290 @@ describe('publish', () => {
   test('answers a body that is not JSON with BAD_REQUEST', async () => {
     const result = await publish(wsEvent({ routeKey: 'publish', connectionId: newConnectionId(), body: 'publish!' }));
     expect(answerOf(result)).toMatchObject({ type: 'error', code: 'BAD_REQUEST' });
+  });
+});
+
+/** Resolves with `promise`'s value, or rejects when it has not settled within `ms`. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A Lambda context whose remaining time counts down from `remainingMs`. */
+function lambdaContext(remainingMs: number): Context {
+  const end = Date.now() + remainingMs;
+  return {
+    callbackWaitsForEmptyEventLoop: true,
+    functionName: 'publish',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:publish',
+    memoryLimitInMB: '256',
+    awsRequestId: 'request-1',
+    logGroupName: '/aws/lambda/publish',
+    logStreamName: 'stream',
+    getRemainingTimeInMillis: () => end - Date.now(),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/** Sets environment variables for one test; returns a function that restores them. */
+function withEnv(values: Record<string, string>): () => void {
+  const before = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));
+  Object.assign(process.env, values);
+  return () => {
+    for (const [name, value] of Object.entries(before)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
+}
+
+describe('publish deadline (INTEGRATION_TIMEOUT_MS)', () => {
+  let restoreEnv: () => void = () => undefined;
+  afterEach(() => restoreEnv());
+
+  /** A connection with a chosen id prefix (the channel index lists members in id order), subscribed to `channel`. */
+  async function member(channel: string, prefix: string): Promise<string> {
+    const connectionId = `${prefix}${newConnectionId()}`;
+    expect((await connect(wsEvent({ routeKey: '$connect', connectionId }))).statusCode).toBe(200);
+    const result = await subscribe(wsEvent({ routeKey: 'subscribe', connectionId, body: { action: 'subscribe', channel } }));
+    expect(answerOf(result)).toEqual({ type: 'subscribed', channel });
+    return connectionId;
+  }
+
+  const publishEvent = (channel: string) =>
+    wsEvent({ routeKey: 'publish', connectionId: newConnectionId(), body: { action: 'publish', channel, data: 'hi' } });
+
+  test('answers before the integration timeout when subscribers stall, counting them failed', async () => {
+    restoreEnv = withEnv({ INTEGRATION_TIMEOUT_MS: '1500' });
+    const stalled = [await member('stall-room', 'm'), await member('stall-room', 'm')];
+    const gone = await member('stall-room', 'm');
+    const fine = [await member('stall-room', 'm'), await member('stall-room', 'm'), await member('stall-room', 'm')];
+    endpoint.markStalled(...stalled);
+    endpoint.markGone(gone);
+
+    const started = Date.now();
+    const result = await within(publish(publishEvent('stall-room')), 1500);
+    const elapsed = Date.now() - started;
+
+    // Deadline: 1500 ms - min(1000 ms, 20% of 1500 ms) = 1200 ms after the start.
+    expect(elapsed).toBeGreaterThanOrEqual(1150);
+    expect(elapsed).toBeLessThan(1500);
+    expect(result.statusCode).toBe(200);
+    expect(answerOf(result)).toEqual({ type: 'published', channel: 'stall-room', delivered: 3, gone: 1, failed: 2, timedOut: true });
+    expect(endpoint.posts.map((post) => post.connectionId).sort()).toEqual([...fine].sort());
+    // One attempt each, cut at the deadline: no retry that could not finish.
+    expect(stalled.map((id) => endpoint.attempts(id))).toEqual([1, 1]);
+    expect(await items(gone)).toEqual([]);
+  });
+
+  test('does not start posts after the deadline: members still queued count as failed', async () => {
+    restoreEnv = withEnv({ INTEGRATION_TIMEOUT_MS: '1000' });
+    // FANOUT_CONCURRENCY is 4: the four stalled members (first in id order) hold every worker.
+    const stalled = [];
+    for (let i = 0; i < 4; i += 1) stalled.push(await member('queue-room', 'AAAA'));
+    const queued = [];
+    for (let i = 0; i < 3; i += 1) queued.push(await member('queue-room', 'zzzz'));
+    endpoint.markStalled(...stalled);
+
+    const result = await within(publish(publishEvent('queue-room')), 1000);
+
+    expect(answerOf(result)).toEqual({ type: 'published', channel: 'queue-room', delivered: 0, gone: 0, failed: 7, timedOut: true });
+    expect(stalled.map((id) => endpoint.attempts(id))).toEqual([1, 1, 1, 1]);
+    expect(queued.map((id) => endpoint.attempts(id))).toEqual([0, 0, 0]);
+  });
+
+  test("stops at the Lambda context's remaining time when that comes first", async () => {
+    const stalled = await member('short-lambda', 'm');
+    const fine = await member('short-lambda', 'm');
+    endpoint.markStalled(stalled);
+
+    const started = Date.now();
+    // INTEGRATION_TIMEOUT_MS is unset (29 s); the function has 1000 ms left: deadline 800 ms.
+    const result = await within(publish(publishEvent('short-lambda'), lambdaContext(1000)), 1000);
+
+    expect(Date.now() - started).toBeGreaterThanOrEqual(750);
+    expect(answerOf(result)).toMatchObject({ delivered: 1, failed: 1, timedOut: true });
+    expect(endpoint.posts.map((post) => post.connectionId)).toEqual([fine]);
+  });
+
+  test('FailedDeliveries counts the posts cut by the deadline', async () => {
+    restoreEnv = withEnv({ INTEGRATION_TIMEOUT_MS: '500' });
+    const stalled = await member('metric-room', 'm');
+    await member('metric-room', 'm');
+    endpoint.markStalled(stalled);
+    const { metrics } = await import('../../lambda/websocket/lib/observability');
+    const added = jest.spyOn(metrics, 'addMetric');
+    try {
+      await within(publish(publishEvent('metric-room')), 500);
+      expect(added).toHaveBeenCalledWith('FailedDeliveries', 'Count', 1);
+      expect(added).toHaveBeenCalledWith('Deliveries', 'Count', 1);
+    } finally {
+      added.mockRestore();
+    }
+  });
+
+  test('without stalls the answer has no timedOut and comes at once', async () => {
+    restoreEnv = withEnv({ INTEGRATION_TIMEOUT_MS: '1000' });
+    await member('quick-room', 'm');
+    const started = Date.now();
+    expect(answerOf(await publish(publishEvent('quick-room')))).toEqual({
+      type: 'published',
+      channel: 'quick-room',
+      delivered: 1,
+      gone: 0,
+      failed: 0,
+    });
+    expect(Date.now() - started).toBeLessThan(500);
+  });
+
+  test.each(['49', '29001', '1.5', 'soon'])('answers INTERNAL when INTEGRATION_TIMEOUT_MS is %p', async (value) => {
+    restoreEnv = withEnv({ INTEGRATION_TIMEOUT_MS: value });
+    const result = await publish(publishEvent('any-room'));
+    expect(result.statusCode).toBe(500);
+    expect(answerOf(result)).toMatchObject({ code: 'INTERNAL' });
+  });
+});
+
+describe('publish: deeply nested data', () => {
+  const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+  const publishRaw = (body: string) => publish(wsEvent({ routeKey: 'publish', connectionId: newConnectionId(), body }));
+
+  test('data nested ~60,000 levels deep (within 128 KB) is a BAD_REQUEST, not an internal error', async () => {
+    await subscribed('deep');
+    const body = `{"action":"publish","channel":"deep","data":${nested(60_000)}}`;
+    expect(Buffer.byteLength(body)).toBeLessThanOrEqual(128 * 1024);
+
+    const result = await publishRaw(body);
+
+    expect(result.statusCode).toBe(400);
+    expect(answerOf(result)).toEqual({
+      type: 'error',
+      code: 'BAD_REQUEST',
+      message: '"data" nests arrays and objects more than 64 levels deep',
+    });
+    expect(endpoint.posts).toEqual([]);
+  });
+
+  test('deep objects are refused like deep arrays', async () => {
+    const body = `{"action":"publish","channel":"deep","data":${'{"a":'.repeat(20_000)}1${'}'.repeat(20_000)}}`;
+    expect(answerOf(await publishRaw(body))).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('64 levels') });
+  });
+
+  test('64 levels are delivered, 65 are refused', async () => {
+    await subscribed('depth-limit');
+    const ok = await publishRaw(`{"action":"publish","channel":"depth-limit","data":${nested(64)}}`);
+    expect(answerOf(ok)).toMatchObject({ type: 'published', delivered: 1 });
+    expect(JSON.parse(endpoint.posts[0].body).data).toEqual(JSON.parse(nested(64)));
+
+    const tooDeep = await publishRaw(`{"action":"publish","channel":"depth-limit","data":{"x":${nested(64)}}}`);
+    expect(tooDeep.statusCode).toBe(400);
+    expect(endpoint.posts).toHaveLength(1);
+  });
+});
+
+describe('subscription cap (MAX_SUBSCRIPTIONS_PER_CONNECTION)', () => {
+  let restoreEnv: () => void = () => undefined;
+  beforeEach(() => {
+    restoreEnv = withEnv({ MAX_SUBSCRIPTIONS_PER_CONNECTION: '3' });
+  });
+  afterEach(() => restoreEnv());
+
+  const join = async (connectionId: string, channel: string) =>
+    subscribe(wsEvent({ routeKey: 'subscribe', connectionId, body: { action: 'subscribe', channel } }));
+  const leave = async (connectionId: string, channel: string) =>
+    unsubscribe(wsEvent({ routeKey: 'unsubscribe', connectionId, body: { action: 'unsubscribe', channel } }));
+  const channelsOf = async (connectionId: string) =>
+    (await items(connectionId)).filter((item) => item.sk !== 'connection').map((item) => item.channel).sort();
+  const countOf = async (connectionId: string) => (await items(connectionId)).find((item) => item.sk === 'connection')?.subscriptionCount;
+
+  test('refuses one channel more with TOO_MANY_SUBSCRIPTIONS (400) and stores nothing', async () => {
+    const connectionId = await connected();
+    for (const channel of ['a', 'b', 'c']) expect(answerOf(await join(connectionId, channel))).toEqual({ type: 'subscribed', channel });
+
+    const result = await join(connectionId, 'd');
+
+    expect(result.statusCode).toBe(400);
+    expect(answerOf(result)).toEqual({
+      type: 'error',
+      code: 'TOO_MANY_SUBSCRIPTIONS',
+      message: 'A connection can join at most 3 channels; unsubscribe from one first',
+    });
+    expect(await channelsOf(connectionId)).toEqual(['a', 'b', 'c']);
+    expect(await countOf(connectionId)).toBe(3);
+  });
+
+  test('re-subscribing to a joined channel succeeds, also at the cap, and does not count twice', async () => {
+    const connectionId = await connected();
+    await join(connectionId, 'a');
+    expect(answerOf(await join(connectionId, 'a'))).toEqual({ type: 'subscribed', channel: 'a' });
+    expect(await countOf(connectionId)).toBe(1);
+    await join(connectionId, 'b');
+    await join(connectionId, 'c');
+    expect(answerOf(await join(connectionId, 'b'))).toEqual({ type: 'subscribed', channel: 'b' });
+    expect(await countOf(connectionId)).toBe(3);
+    expect(await channelsOf(connectionId)).toEqual(['a', 'b', 'c']);
+  });
+
+  test('unsubscribing frees a slot; unsubscribing a channel not joined frees none', async () => {
+    const connectionId = await connected();
+    for (const channel of ['a', 'b', 'c']) await join(connectionId, channel);
+    await leave(connectionId, 'never-joined');
+    expect(answerOf(await join(connectionId, 'd'))).toMatchObject({ code: 'TOO_MANY_SUBSCRIPTIONS' });
+
+    await leave(connectionId, 'b');
+    await leave(connectionId, 'b');
+    expect(await countOf(connectionId)).toBe(2);
+    expect(answerOf(await join(connectionId, 'd'))).toEqual({ type: 'subscribed', channel: 'd' });
+    expect(answerOf(await join(connectionId, 'e'))).toMatchObject({ code: 'TOO_MANY_SUBSCRIPTIONS' });
+    expect(await channelsOf(connectionId)).toEqual(['a', 'c', 'd']);
+  });
+
+  test('concurrent subscribes of one connection to 10 channels: exactly 3 join', async () => {
+    const connectionId = await connected();
+    const channels = Array.from({ length: 10 }, (_, i) => `many-${i}`);
+
+    const answers = (await Promise.all(channels.map((channel) => join(connectionId, channel)))).map(answerOf);
+
+    expect(answers.filter((answer) => answer.type === 'subscribed')).toHaveLength(3);
+    expect(answers.filter((answer) => answer.code === 'TOO_MANY_SUBSCRIPTIONS')).toHaveLength(7);
+    expect(await channelsOf(connectionId)).toHaveLength(3);
+    expect(await countOf(connectionId)).toBe(3);
+  });
+
+  test('concurrent subscribes of one connection to the same channel all succeed and count once', async () => {
+    const connectionId = await connected();
+
+    const answers = (await Promise.all(Array.from({ length: 8 }, () => join(connectionId, 'same')))).map(answerOf);
+
+    expect(answers).toEqual(Array(8).fill({ type: 'subscribed', channel: 'same' }));
+    expect(await channelsOf(connectionId)).toEqual(['same']);
+    expect(await countOf(connectionId)).toBe(1);
+  });
+
+  test('the default cap is 100', async () => {
+    restoreEnv();
+    restoreEnv = withEnv({ MAX_SUBSCRIPTIONS_PER_CONNECTION: '' });
+    const connectionId = await connected();
+    for (let i = 0; i < 100; i += 1) expect(answerOf(await join(connectionId, `room-${i}`))).toMatchObject({ type: 'subscribed' });
+    expect(answerOf(await join(connectionId, 'room-100'))).toMatchObject({ code: 'TOO_MANY_SUBSCRIPTIONS' });
+  });
+
+  test.each(['0', '-1', '2.5', 'ten'])('answers INTERNAL when MAX_SUBSCRIPTIONS_PER_CONNECTION is %p', async (value) => {
+    restoreEnv();
+    restoreEnv = withEnv({ MAX_SUBSCRIPTIONS_PER_CONNECTION: value });
+    const connectionId = await connected();
+    const result = await join(connectionId, 'a');
+    expect(result.statusCode).toBe(500);
+    expect(await channelsOf(connectionId)).toEqual([]);
   });
 });

@@ -3,7 +3,8 @@
  *
  * Item layout (the RealtimeWebSocketApi construct creates exactly this table):
  * - partition key `connectionId` (S), sort key `sk` (S), TTL attribute `expiresAt` (epoch seconds);
- * - connection item: `sk = "connection"`, `userId`, `claims?` ({ sub, scope }), `connectedAt`, `expiresAt`;
+ * - connection item: `sk = "connection"`, `userId`, `claims?` ({ sub, scope }), `connectedAt`, `expiresAt`,
+ *   `subscriptionCount?` (N: the connection's subscriptions, kept by `subscribe`/`unsubscribe`);
  * - subscription item: `sk = "channel#<name>"`, `channel`, `subscribedAt`, `expiresAt` (the connection's);
  * - sparse GSI `byChannel` (partition `channel`, sort `connectionId`, KEYS_ONLY): only subscription
  *   items carry `channel`, so the index lists a channel's members without a scan.
@@ -13,14 +14,51 @@
  * import { connectionRepository } from '<path to>/lambda/websocket/lib';
  * const connection = await connectionRepository().getConnection(event.requestContext.connectionId);
  * ```
- * IAM actions per method: putConnection PutItem; getConnection GetItem; subscribe GetItem + PutItem;
- * unsubscribe DeleteItem; channelMembers Query (on the index); deleteConnection Query + BatchWriteItem.
+ * IAM actions per method: putConnection PutItem; getConnection GetItem; subscribe UpdateItem +
+ * PutItem + GetItem + DeleteItem; unsubscribe DeleteItem + UpdateItem; channelMembers Query (on the
+ * index); deleteConnection DeleteItem + Query + BatchWriteItem.
+ *
+ * ## Subscription cap
+ * `subscribe` admits at most `maxSubscriptions` channels per connection (the subscribe route passes
+ * `MAX_SUBSCRIPTIONS_PER_CONNECTION`, default 100) without transactions, by conditional writes:
+ * 1. `UpdateItem` on the connection item: `subscriptionCount += 1`, on condition that the item exists
+ *    and `subscriptionCount < maxSubscriptions` (the condition is checked and the counter written
+ *    atomically, so concurrent subscribes of one connection cannot pass the cap together). If the
+ *    condition fails: no connection item → `ConnectionNotFoundError`; already subscribed to the
+ *    channel → success (idempotent); otherwise `TooManySubscriptionsError`.
+ * 2. `PutItem` of the subscription item, on condition that it does not exist yet. If it exists (a
+ *    re-subscribe), the increment of step 1 is undone: a channel joined twice counts once.
+ * 3. `GetItem` (strongly consistent) of the connection item; if `$disconnect` deleted it meanwhile,
+ *    the subscription of step 2 is deleted and `ConnectionNotFoundError` thrown.
+ * `unsubscribe` deletes the subscription item and, when one was deleted, decrements the counter:
+ * leaving a channel frees its slot. Every counter update is conditional on the connection item
+ * existing, so none of them can recreate a deleted connection item (an item without a TTL).
+ * The counter never counts fewer subscriptions than exist, so the cap is never exceeded; it counts
+ * one too many for each `subscribe` that stops between steps 1 and 2 (or whose undo fails) and each
+ * `unsubscribe` that stops between its delete and its decrement: such a connection gets fewer slots
+ * until it reconnects. Concurrent with a re-subscribe at the cap, a subscribe to a new channel may be
+ * refused while the re-subscribe's increment is not yet undone. Connection items written before the
+ * counter existed start counting at 0.
+ *
+ * ## Races with `$disconnect`
+ * `deleteConnection` (`$disconnect`, and the fan-out's purge on 410 Gone) first deletes the
+ * connection item, then queries (strongly consistent) the connection's remaining items and deletes
+ * them. A subscription written by step 2 is therefore either found by that query (step 2 came
+ * first) or, when the query came first, step 3 runs after the connection item was deleted and
+ * removes the subscription. Step 1 fails once the connection item is gone, so no later subscribe
+ * writes anything. Bound: **at most one orphan subscription item per `subscribe` invocation that
+ * stops (crash, timeout, DynamoDB error) after its step 2 and before its step 3 has deleted the
+ * subscription, while a concurrent `deleteConnection` had already queried the connection's items.**
+ * Such an orphan carries the connection's `expiresAt`, so DynamoDB's TTL removes it after the
+ * connection's 2 h 10 min lifetime at the latest; before that, the first publish to its channel gets
+ * 410 Gone for the connection and purges all its items. `unsubscribe` and the counter updates never
+ * leave rows behind (deletes, and updates conditional on the connection item).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDbDocumentModule } from './clients';
 import { documentClient, dynamoDbDocumentModule } from './clients';
-import { channelIndexName, connectionsTableName } from './env';
+import { channelIndexName, connectionsTableName, DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION } from './env';
 
 /** Sort key of the connection item. */
 export const CONNECTION_SK = 'connection';
@@ -48,6 +86,8 @@ export interface ConnectionRecord {
   readonly connectedAt: string;
   /** Epoch seconds; DynamoDB's TTL removes the item some time after. */
   readonly expiresAt: number;
+  /** The channels the connection has joined, as counted for the cap (absent before the first subscribe). */
+  readonly subscriptionCount?: number;
 }
 
 export interface NewConnection {
@@ -62,6 +102,27 @@ export class ConnectionNotFoundError extends Error {
     super(`Connection ${connectionId} is not registered`);
     this.name = 'ConnectionNotFoundError';
   }
+}
+
+/** `subscribe` would take the connection over its subscription cap. */
+export class TooManySubscriptionsError extends Error {
+  constructor(
+    public readonly connectionId: string,
+    public readonly maxSubscriptions: number,
+  ) {
+    super(`Connection ${connectionId} has joined the maximum of ${maxSubscriptions} channels`);
+    this.name = 'TooManySubscriptionsError';
+  }
+}
+
+export interface SubscribeOptions {
+  /** Channels the connection may have joined at a time. Default: 100 (`DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION`). */
+  readonly maxSubscriptions?: number;
+}
+
+/** Cancels the DynamoDB calls of a read or delete (e.g. at the fan-out's deadline). */
+export interface AbortOptions {
+  readonly signal?: AbortSignal;
 }
 
 export interface ConnectionRepositoryOptions {
@@ -83,6 +144,8 @@ export interface ChannelMembersOptions {
   readonly firstPageSize?: number;
   /** Items in each later page. Default: as many as fit in DynamoDB's 1 MB page. */
   readonly pageSize?: number;
+  /** Aborts the page read in progress; reading then rejects (with the SDK's `AbortError`). */
+  readonly signal?: AbortSignal;
 }
 
 /** The client together with the `@aws-sdk/lib-dynamodb` command classes. */
@@ -155,34 +218,70 @@ export class ConnectionRepository {
   }
 
   /**
-   * Adds the connection to `channel` (idempotent). The subscription expires with its connection.
-   * @throws ConnectionNotFoundError when the connection item does not exist
+   * Adds the connection to `channel` (idempotent), within the connection's subscription cap (see
+   * the module comment for the steps and their guarantees). The subscription expires with its
+   * connection. Resolves true when the channel was joined now, false when it already was.
+   * @throws ConnectionNotFoundError when the connection item does not exist (or is deleted meanwhile)
+   * @throws TooManySubscriptionsError when the connection has joined `maxSubscriptions` other channels
    */
-  async subscribe(connectionId: string, channel: string): Promise<void> {
-    const connection = await this.getConnection(connectionId);
-    if (!connection) {
+  async subscribe(connectionId: string, channel: string, options: SubscribeOptions = {}): Promise<boolean> {
+    const maxSubscriptions = options.maxSubscriptions ?? DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION;
+    if (!Number.isSafeInteger(maxSubscriptions) || maxSubscriptions < 1) {
+      throw new RangeError(`maxSubscriptions must be a positive integer (got ${maxSubscriptions})`);
+    }
+    const { client, commands } = await this.dynamo();
+    const { DeleteCommand, PutCommand, UpdateCommand } = commands;
+    const key: ItemKey = { connectionId, sk: `${CHANNEL_SK_PREFIX}${channel}` };
+
+    // 1. Take a slot on the connection item.
+    let connection: Record<string, unknown> | undefined;
+    try {
+      ({ Attributes: connection } = await client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { connectionId, sk: CONNECTION_SK },
+          UpdateExpression: 'ADD subscriptionCount :one',
+          ConditionExpression: 'attribute_exists(sk) AND (attribute_not_exists(subscriptionCount) OR subscriptionCount < :max)',
+          ExpressionAttributeValues: { ':one': 1, ':max': maxSubscriptions },
+          ReturnValues: 'ALL_NEW',
+        }),
+      ));
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      if (!(await this.getConnection(connectionId))) throw new ConnectionNotFoundError(connectionId);
+      if (await this.hasItem(key)) return false;
+      throw new TooManySubscriptionsError(connectionId, maxSubscriptions);
+    }
+
+    // 2. Write the subscription unless it exists; a re-subscribe gives its slot back.
+    try {
+      await client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...key,
+            channel,
+            subscribedAt: new Date(this.now()).toISOString(),
+            ...(typeof connection?.expiresAt === 'number' && { expiresAt: connection.expiresAt }),
+          },
+          ConditionExpression: 'attribute_not_exists(sk)',
+        }),
+      );
+    } catch (err) {
+      if (!isConditionFailure(err)) throw err;
+      await this.releaseSlot(connectionId);
+      return false;
+    }
+
+    // 3. If $disconnect deleted the connection meanwhile, its query may have missed the subscription.
+    if (!(await this.getConnection(connectionId))) {
+      await client.send(new DeleteCommand({ TableName: this.tableName, Key: key }));
       throw new ConnectionNotFoundError(connectionId);
     }
-    // DynamoDB has no cross-item condition outside transactions. If $disconnect deletes the
-    // connection between the read above and this write, the orphaned subscription is removed by
-    // the first publish to it (410 Gone purges the connection) or by TTL at the latest.
-    const { client, commands } = await this.dynamo();
-    const { PutCommand } = commands;
-    await client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          connectionId,
-          sk: `${CHANNEL_SK_PREFIX}${channel}`,
-          channel,
-          subscribedAt: new Date(this.now()).toISOString(),
-          expiresAt: connection.expiresAt,
-        },
-      }),
-    );
+    return true;
   }
 
-  /** Removes the connection from `channel`; true when it was subscribed. */
+  /** Removes the connection from `channel` and frees its slot; true when it was subscribed. */
   async unsubscribe(connectionId: string, channel: string): Promise<boolean> {
     const { client, commands } = await this.dynamo();
     const { DeleteCommand } = commands;
@@ -193,7 +292,41 @@ export class ConnectionRepository {
         ReturnValues: 'ALL_OLD',
       }),
     );
-    return Attributes !== undefined;
+    if (Attributes === undefined) {
+      return false;
+    }
+    await this.releaseSlot(connectionId);
+    return true;
+  }
+
+  /** `subscriptionCount -= 1` on the connection item, if it still exists (never creates it). */
+  private async releaseSlot(connectionId: string): Promise<void> {
+    const { client, commands } = await this.dynamo();
+    const { UpdateCommand } = commands;
+    try {
+      await client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { connectionId, sk: CONNECTION_SK },
+          UpdateExpression: 'ADD subscriptionCount :minusOne',
+          ConditionExpression: 'attribute_exists(sk) AND subscriptionCount > :zero',
+          ExpressionAttributeValues: { ':minusOne': -1, ':zero': 0 },
+        }),
+      );
+    } catch (err) {
+      // The connection is gone (nothing to count), or it predates the counter.
+      if (!isConditionFailure(err)) throw err;
+    }
+  }
+
+  /** True when the item exists. Strongly consistent. */
+  private async hasItem(key: ItemKey): Promise<boolean> {
+    const { client, commands } = await this.dynamo();
+    const { GetCommand } = commands;
+    const { Item } = await client.send(
+      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true, ProjectionExpression: 'sk' }),
+    );
+    return Item !== undefined;
   }
 
   /**
@@ -215,6 +348,7 @@ export class ConnectionRepository {
           ExclusiveStartKey: exclusiveStartKey,
           Limit: limit,
         }),
+        { abortSignal: options.signal },
       );
     let next: ReturnType<typeof query> | undefined = query(undefined, options.firstPageSize);
     while (next) {
@@ -229,12 +363,18 @@ export class ConnectionRepository {
   }
 
   /**
-   * Deletes the connection item and all its subscriptions. Returns how many items were deleted
-   * (0 when the connection was already gone).
+   * Deletes the connection item and all its subscriptions: the connection item first, so that a
+   * concurrent `subscribe` either fails or finds it gone and removes its own subscription (see the
+   * module comment). Returns how many items were deleted (0 when the connection was already gone).
    */
-  async deleteConnection(connectionId: string): Promise<number> {
+  async deleteConnection(connectionId: string, options: AbortOptions = {}): Promise<number> {
+    const { signal } = options;
     const { client, commands } = await this.dynamo();
-    const { QueryCommand } = commands;
+    const { DeleteCommand, QueryCommand } = commands;
+    const { Attributes } = await client.send(
+      new DeleteCommand({ TableName: this.tableName, Key: { connectionId, sk: CONNECTION_SK }, ReturnValues: 'ALL_OLD' }),
+      { abortSignal: signal },
+    );
     const keys: ItemKey[] = [];
     let exclusiveStartKey: Record<string, unknown> | undefined;
     do {
@@ -247,19 +387,20 @@ export class ConnectionRepository {
           ConsistentRead: true,
           ExclusiveStartKey: exclusiveStartKey,
         }),
+        { abortSignal: signal },
       );
       keys.push(...((page.Items ?? []) as ItemKey[]));
       exclusiveStartKey = page.LastEvaluatedKey;
     } while (exclusiveStartKey);
 
     for (let start = 0; start < keys.length; start += BATCH_WRITE_LIMIT) {
-      await this.batchDelete(keys.slice(start, start + BATCH_WRITE_LIMIT));
+      await this.batchDelete(keys.slice(start, start + BATCH_WRITE_LIMIT), signal);
     }
-    return keys.length;
+    return keys.length + (Attributes === undefined ? 0 : 1);
   }
 
   /** One BatchWriteItem of up to 25 deletes, retrying unprocessed items with backoff. */
-  private async batchDelete(keys: ItemKey[]): Promise<void> {
+  private async batchDelete(keys: ItemKey[], signal?: AbortSignal): Promise<void> {
     const { client, commands } = await this.dynamo();
     const { BatchWriteCommand } = commands;
     let requests = keys.map((key) => ({ DeleteRequest: { Key: key } }));
@@ -271,10 +412,11 @@ export class ConnectionRepository {
       }
       if (attempt > 1) {
         // Full-jitter exponential backoff: 0..50 ms, 0..100 ms, ... capped at 2 s.
-        await sleep(Math.random() * Math.min(2000, 25 * 2 ** attempt));
+        await sleep(Math.random() * Math.min(2000, 25 * 2 ** attempt), undefined, { signal });
       }
       const { UnprocessedItems } = await client.send(
         new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }),
+        { abortSignal: signal },
       );
       requests = (UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
     }
@@ -295,4 +437,9 @@ export function connectionRepository(): ConnectionRepository {
     channelIndexName: channelIndexName(),
   });
   return defaultRepository;
+}
+
+/** DynamoDB's answer to a write whose `ConditionExpression` did not hold. */
+function isConditionFailure(err: unknown): boolean {
+  return (err as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException';
 }

@@ -14,8 +14,14 @@
  * - errors carry API Gateway's error type (`x-amzn-ErrorType`) as `name`, so `GoneException` (410),
  *   `ForbiddenException` (403), `PayloadTooLargeException` (413) and `LimitExceededException` (429)
  *   read as they would from the SDK, with `$metadata.httpStatusCode`.
- * Added: a per-attempt timeout (default 10 s), so one stuck socket cannot hold a worker until the
- * function times out.
+ * Added:
+ * - a per-attempt timeout (default 10 s) on the wall clock (not the socket's idle time, so a peer that
+ *   trickles bytes cannot stretch it), so one stuck socket cannot hold a worker until the function
+ *   times out;
+ * - an optional deadline per post (`postToConnection(id, data, { deadline })`): no attempt starts
+ *   with less than `minAttemptMs` (default 50 ms) left, each attempt's timeout is cut to end at the
+ *   deadline at the latest, and a retry is made only when its backoff plus `minAttemptMs` fits before
+ *   the deadline. A post that cannot start in time rejects with `DeadlineExceeded` without sending.
  */
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import type { IncomingMessage, RequestOptions } from 'node:http';
@@ -43,7 +49,20 @@ export interface ConnectionsApiOptions {
   readonly timeoutMs?: number;
   /** Backoff base, in ms: attempt n waits a random time up to base * 2^(n-1), at most 5 s. @default 100 */
   readonly retryBaseDelayMs?: number;
+  /** With a deadline: the least time left before it for an attempt (first or retry) to start. @default 50 */
+  readonly minAttemptMs?: number;
 }
+
+export interface PostOptions {
+  /**
+   * Epoch milliseconds by which the post must have settled: attempts and backoffs are fitted before
+   * it (see the module comment). Default: none (attempts and backoffs as configured).
+   */
+  readonly deadline?: number;
+}
+
+/** The `name` of the error of a post that could not start (or retry) before its deadline. */
+export const DEADLINE_EXCEEDED = 'DeadlineExceeded';
 
 /** A post that failed: with API Gateway's error type as `name`, or `NetworkError`/`TimeoutError`. */
 export class ConnectionsApiError extends Error {
@@ -78,6 +97,7 @@ export class ConnectionsApi {
   private readonly maxAttempts: number;
   private readonly timeoutMs: number;
   private readonly retryBaseDelayMs: number;
+  private readonly minAttemptMs: number;
   private readonly payloadHashes = new WeakMap<Uint8Array, string>();
   private cachedCredentials?: Promise<ExpiringCredentials>;
 
@@ -95,14 +115,18 @@ export class ConnectionsApi {
     this.maxAttempts = positive(options.maxAttempts ?? 3, 'maxAttempts');
     this.timeoutMs = positive(options.timeoutMs ?? 10_000, 'timeoutMs');
     this.retryBaseDelayMs = options.retryBaseDelayMs ?? 100;
+    this.minAttemptMs = positive(options.minAttemptMs ?? 50, 'minAttemptMs');
   }
 
   /**
    * Sends `data` to the connection. Resolves when API Gateway accepted it; rejects with a
-   * `ConnectionsApiError` once a non-retryable answer came or the attempts ran out. Pass the same
-   * `Uint8Array` for every subscriber: its hash is computed once.
+   * `ConnectionsApiError` once a non-retryable answer came, the attempts ran out, or (with
+   * `options.deadline`) no further attempt fits before the deadline: then with the last attempt's
+   * error, or `DeadlineExceeded` when none was made. Pass the same `Uint8Array` for every subscriber:
+   * its hash is computed once.
    */
-  async postToConnection(connectionId: string, data: Uint8Array): Promise<void> {
+  async postToConnection(connectionId: string, data: Uint8Array, options: PostOptions = {}): Promise<void> {
+    const { deadline } = options;
     const path = `${this.basePath}/@connections/${encodeURIComponent(connectionId)}`;
     let hash = this.payloadHashes.get(data);
     if (hash === undefined) {
@@ -110,14 +134,21 @@ export class ConnectionsApi {
       this.payloadHashes.set(data, hash);
     }
     for (let attempt = 1; ; attempt += 1) {
+      if (deadline !== undefined && deadline - Date.now() < this.minAttemptMs) {
+        throw new ConnectionsApiError(DEADLINE_EXCEEDED, 'Not sent: the fan-out deadline has passed', undefined, false, attempt - 1);
+      }
       const credentials = await this.credentials();
+      const timeoutMs = deadline === undefined ? this.timeoutMs : Math.max(1, Math.min(this.timeoutMs, deadline - Date.now()));
       try {
-        await this.attempt(path, data, hash, credentials, attempt);
+        await this.attempt(path, data, hash, credentials, attempt, timeoutMs);
         return;
       } catch (err) {
         const error = err as ConnectionsApiError;
         if (!error.retryable || attempt >= this.maxAttempts) throw error;
-        await delay(Math.random() * Math.min(MAX_BACKOFF_MS, this.retryBaseDelayMs * 2 ** (attempt - 1)));
+        const backoff = Math.random() * Math.min(MAX_BACKOFF_MS, this.retryBaseDelayMs * 2 ** (attempt - 1));
+        // A retry that cannot get `minAttemptMs` before the deadline is not made.
+        if (deadline !== undefined && Date.now() + backoff + this.minAttemptMs > deadline) throw error;
+        await delay(backoff);
       }
     }
   }
@@ -149,7 +180,14 @@ export class ConnectionsApi {
     if (this.cachedCredentials === which) this.cachedCredentials = undefined;
   }
 
-  private attempt(path: string, data: Uint8Array, hash: string, credentials: SigningCredentials, attempt: number): Promise<void> {
+  private attempt(
+    path: string,
+    data: Uint8Array,
+    hash: string,
+    credentials: SigningCredentials,
+    attempt: number,
+    timeoutMs: number,
+  ): Promise<void> {
     const headers = signPost({
       host: this.host,
       path,
@@ -168,24 +206,35 @@ export class ConnectionsApi {
       headers: { ...headers, 'content-type': 'application/octet-stream', 'content-length': data.byteLength },
     };
     return new Promise<void>((resolve, reject) => {
+      // The first outcome wins; a timeout destroys the request, whose later errors are ignored.
+      let settled = false;
+      const settle = (error?: ConnectionsApiError) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (error) reject(error);
+        else resolve();
+      };
+      // Wall-clock time for the whole attempt, from before the socket is assigned to the end of the answer.
+      const timer = setTimeout(() => {
+        settle(new ConnectionsApiError('TimeoutError', `No answer within ${timeoutMs} ms`, undefined, true, attempt));
+        req.destroy();
+      }, timeoutMs);
       const req = this.send(requestOptions, (res) => {
         const status = res.statusCode ?? 0;
         if (status >= 200 && status < 300) {
           // Drain the (empty) body so the socket goes back to the pool.
           res.resume();
-          res.once('end', resolve);
-          res.once('error', (err) => reject(networkError(err, attempt)));
+          res.once('end', () => settle());
+          res.once('error', (err) => settle(networkError(err, attempt)));
           return;
         }
         readAll(res).then(
-          (body) => reject(answerError(status, res.headers['x-amzn-errortype'], body, attempt)),
-          (err: Error) => reject(networkError(err, attempt)),
+          (body) => settle(answerError(status, res.headers['x-amzn-errortype'], body, attempt)),
+          (err: Error) => settle(networkError(err, attempt)),
         );
       });
-      req.setTimeout(this.timeoutMs, () => {
-        req.destroy(new ConnectionsApiError('TimeoutError', `No answer within ${this.timeoutMs} ms`, undefined, true, attempt));
-      });
-      req.once('error', (err) => reject(err instanceof ConnectionsApiError ? err : networkError(err, attempt)));
+      req.on('error', (err) => settle(networkError(err, attempt)));
       req.end(data);
     });
   }

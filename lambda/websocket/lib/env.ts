@@ -86,3 +86,46 @@ export function fanoutConcurrency(env: Env = process.env): number {
   }
   return value;
 }
+
+/** `INTEGRATION_TIMEOUT_MS` when unset: API Gateway's default (and maximum) integration timeout, 29 s. */
+export const DEFAULT_INTEGRATION_TIMEOUT_MS = 29_000;
+/** API Gateway's smallest integration timeout. */
+export const MIN_INTEGRATION_TIMEOUT_MS = 50;
+
+/**
+ * `INTEGRATION_TIMEOUT_MS`: the route's API Gateway integration timeout, an integer in 50..29000
+ * (default 29000). API Gateway stops waiting for the function after it, and the caller gets no
+ * answer; the publish fan-out finishes before it (see `publishDeadline` in `fanout.ts`).
+ */
+export function integrationTimeoutMs(env: Env = process.env): number {
+  const raw = env.INTEGRATION_TIMEOUT_MS?.trim();
+  if (!raw) {
+    return DEFAULT_INTEGRATION_TIMEOUT_MS;
+  }
+  const value = /^[0-9]+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isInteger(value) || value < MIN_INTEGRATION_TIMEOUT_MS || value > DEFAULT_INTEGRATION_TIMEOUT_MS) {
+    throw new ConfigurationError(
+      `INTEGRATION_TIMEOUT_MS must be an integer from ${MIN_INTEGRATION_TIMEOUT_MS} to ${DEFAULT_INTEGRATION_TIMEOUT_MS} (got "${raw}")`,
+    );
+  }
+  return value;
+}
+
+/** Channels one connection may join when `MAX_SUBSCRIPTIONS_PER_CONNECTION` is not set. */
+export const DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION = 100;
+
+/**
+ * `MAX_SUBSCRIPTIONS_PER_CONNECTION`: how many channels one connection may join at a time, a
+ * positive integer (default 100).
+ */
+export function maxSubscriptionsPerConnection(env: Env = process.env): number {
+  const raw = env.MAX_SUBSCRIPTIONS_PER_CONNECTION?.trim();
+  if (!raw) {
+    return DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION;
+  }
+  const value = /^[0-9]+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(value) || value < 1) {
+    throw new ConfigurationError(`MAX_SUBSCRIPTIONS_PER_CONNECTION must be a positive integer (got "${raw}")`);
+  }
+  return value;
+}

@@ -9,7 +9,13 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 /** A WebSocket route handler's result. */
 export type WebSocketResult = APIGatewayProxyStructuredResultV2;
 
-export type ErrorCode = 'BAD_REQUEST' | 'INVALID_CHANNEL' | 'MESSAGE_TOO_LARGE' | 'UNKNOWN_ROUTE' | 'INTERNAL';
+export type ErrorCode =
+  | 'BAD_REQUEST'
+  | 'INVALID_CHANNEL'
+  | 'MESSAGE_TOO_LARGE'
+  | 'TOO_MANY_SUBSCRIPTIONS'
+  | 'UNKNOWN_ROUTE'
+  | 'INTERNAL';
 
 /** `{ "type": "error", ... }` as sent to the caller. */
 export interface ErrorAnswer {
@@ -24,6 +30,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   BAD_REQUEST: 400,
   INVALID_CHANNEL: 400,
   UNKNOWN_ROUTE: 400,
+  TOO_MANY_SUBSCRIPTIONS: 400,
   MESSAGE_TOO_LARGE: 413,
   INTERNAL: 500,
 };

@@ -1,5 +1,6 @@
 /**
- * Validation of what clients send: the message size, the JSON body, and channel names.
+ * Validation of what clients send: the message size, the JSON body, channel names, and how deeply
+ * published data nests.
  * Every function throws `RequestError`, which the route wrapper answers to the caller.
  */
 import { MAX_MESSAGE_BYTES } from './env';
@@ -60,4 +61,30 @@ export function channelOf(body: MessageBody): string {
     );
   }
   return channel;
+}
+
+/**
+ * How deeply published `data` may nest arrays and objects: 64 levels (`1` and `"x"` are level 0,
+ * `[]` and `{}` level 1, `[[1]]` level 2). A 128 KB message can nest ~60,000 levels, which
+ * `JSON.parse` reads but `JSON.stringify` (the envelope sent to subscribers) cannot write: it
+ * overflows the stack. The limit keeps that, and clients' own parsers, far from their limits.
+ */
+export const MAX_DATA_DEPTH = 64;
+
+/**
+ * Throws `BAD_REQUEST` when `value` nests arrays/objects more than `maxDepth` levels deep. Walks
+ * the value without recursion and stops at the first node too deep.
+ */
+export function assertMaxDepth(value: unknown, maxDepth = MAX_DATA_DEPTH, what = '"data"'): void {
+  const pending: Array<[unknown, number]> = [[value, 0]];
+  while (pending.length > 0) {
+    const [node, depth] = pending.pop() as [unknown, number];
+    if (node === null || typeof node !== 'object') continue;
+    if (depth + 1 > maxDepth) {
+      throw new RequestError('BAD_REQUEST', `${what} nests arrays and objects more than ${maxDepth} levels deep`);
+    }
+    for (const child of Array.isArray(node) ? node : Object.values(node)) {
+      if (child !== null && typeof child === 'object') pending.push([child, depth + 1]);
+    }
+  }
 }
