@@ -10,8 +10,9 @@ import { restrictGrantsToAwsServices } from './kms-key-policy';
 export interface AlarmTopicProps {
   /**
    * KMS key that encrypts the topic. CloudWatch alarms of this account and Region are allowed to use
-   * it. A key defined in another stack (or imported) cannot be changed from here: its key policy must
-   * already allow `cloudwatch.amazonaws.com` `kms:Decrypt` and `kms:GenerateDataKey*`.
+   * it (the statement joins the key's policy, in whichever stack of the app defines the key). An
+   * imported key cannot be changed from here: its key policy must already allow
+   * `cloudwatch.amazonaws.com` `kms:Decrypt` and `kms:GenerateDataKey*` (a synth warning says so).
    * @default - a new customer-managed key with rotation on
    */
   readonly encryptionKey?: IKey;
@@ -89,7 +90,7 @@ export class AlarmTopic extends Construct {
     if (!statementAdded) {
       Annotations.of(this).addWarningV2(
         'cdk-api-gateway-patterns:alarmTopicKeyPolicy',
-        'encryptionKey is defined outside this stack, so its key policy cannot be changed here: allow cloudwatch.amazonaws.com ' +
+        'encryptionKey is imported, so its key policy cannot be changed here: allow cloudwatch.amazonaws.com ' +
           'kms:Decrypt and kms:GenerateDataKey* on it, or alarm notifications will fail to publish.',
       );
     }

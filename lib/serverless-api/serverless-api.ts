@@ -105,8 +105,10 @@ export interface ServerlessApiProps {
    */
   readonly defaultAuth?: ApiAuth;
   /**
-   * CORS for browser clients. Preflight (OPTIONS) is answered without authorization or API key,
-   * and error answers from API Gateway carry the CORS headers too.
+   * CORS for browser clients. Preflight (OPTIONS) is answered without authorization or API key. On
+   * REST APIs, API Gateway's own error answers carry the CORS headers when one origin (or `*`) is
+   * allowed; with several origins they carry none, since they can only hold static values. Lambda
+   * proxy answers on REST carry only the headers the function returns (see docs/serverless-api.md).
    * @default - no CORS
    */
   readonly cors?: CorsOptions;

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
 const CDK = join(ROOT, 'node_modules', 'aws-cdk', 'bin', 'cdk');
-const APP = 'npx ts-node --transpile-only test/fixtures/compliance-gate-app.ts';
+const APP = 'node --require ./scripts/register-ts.cjs test/fixtures/compliance-gate-app.ts';
 
 let outdir: string;
 beforeEach(() => {
