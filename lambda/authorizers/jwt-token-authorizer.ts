@@ -12,10 +12,14 @@
  * API Gateway caches the policy per token for the whole API, and a policy scoped to the first method
  * would deny the caller's next request to another method.
  *
- * Environment: JWT_ISSUER, JWT_AUDIENCE, JWT_JWKS_URI, JWT_REQUIRED_SCOPES (see `../shared/jwt`).
- * Each decision is logged as one JSON line with no token contents.
+ * Environment: JWT_ISSUER, JWT_AUDIENCE, JWT_JWKS_URI, JWT_REQUIRED_SCOPES, JWT_JWKS_MAX_AGE_SECONDS
+ * (see `../shared/jwt`); POWERTOOLS_METRICS_NAMESPACE and POWERTOOLS_SERVICE_NAME for the
+ * `AuthorizerErrors` metric (see `../shared/embedded-metrics`).
+ * Each decision is logged as one JSON line with no token contents; an `error` decision also counts
+ * `AuthorizerErrors` in Embedded Metric Format.
  */
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
+import { countMetricFields } from '../shared/embedded-metrics';
 import { bearerToken, TokenRejectedError, verifyJwt } from '../shared/jwt';
 import type { TokenVerifier, VerifiedIdentity } from '../shared/jwt';
 
@@ -75,5 +79,8 @@ function policy(effect: 'Allow' | 'Deny', principalId: string, resource: string)
 }
 
 function log(entry: { decision: 'allow' | 'deny' | 'unauthorized' | 'error'; reason: string; sub?: string; methodArn: string }): void {
-  console.log(JSON.stringify({ level: entry.decision === 'error' ? 'ERROR' : 'INFO', message: 'authorization decision', ...entry }));
+  const error = entry.decision === 'error';
+  // A failure that is not the token's fault also counts AuthorizerErrors (EMF), which the construct
+  // alarms on: refused tokens throw too, so Lambda's Errors metric cannot tell the two apart.
+  console.log(JSON.stringify({ level: error ? 'ERROR' : 'INFO', message: 'authorization decision', ...entry, ...(error ? countMetricFields('AuthorizerErrors') : {}) }));
 }

@@ -46,6 +46,16 @@ function createAlarm(scope: Construct, spec: AlarmSpec, profile: StageProfile): 
   return alarm;
 }
 
+/** Options of {@link ApiAlarms.addFunctionAlarms}. */
+export interface FunctionAlarmOptions {
+  /**
+   * Alarm on the function's Lambda `Errors` metric. Turn it off for functions that throw by design,
+   * such as Lambda authorizers, which refuse a token by throwing `Unauthorized`.
+   * @default true
+   */
+  readonly errors?: boolean;
+}
+
 /** Props of {@link ApiAlarms}. */
 export interface ApiAlarmsProps {
   /** The stage's metrics. */
@@ -134,25 +144,34 @@ export class ApiAlarms extends Construct {
     return alarm;
   }
 
-  /** Adds error and throttle alarms for a function behind the API; returns them. */
-  public addFunctionAlarms(name: string, fn: IFunction): Alarm[] {
+  /**
+   * Adds error and throttle alarms for a function behind the API; returns them. `errors: false`
+   * leaves out the Errors alarm, for functions that throw by design (a Lambda authorizer refuses a
+   * token by throwing `Unauthorized`, so every refused caller would raise it): alarm on an error
+   * count they publish themselves instead (`addErrorCountAlarm`).
+   */
+  public addFunctionAlarms(name: string, fn: IFunction, options: FunctionAlarmOptions = {}): Alarm[] {
     // Names that differ only in punctuation ('chat.send', 'chatsend') still get their own alarms.
     let id = name;
-    for (let i = 2; this.node.tryFindChild(`${id}Errors`); i++) id = `${name}${i}`;
+    for (let i = 2; this.node.tryFindChild(`${id}Throttles`); i++) id = `${name}${i}`;
     const t = this.profile.alarmThresholds;
     const created = [
-      createAlarm(
-        this,
-        {
-          id: `${id}Errors`,
-          metric: fn.metricErrors({ statistic: 'Sum', period: Duration.minutes(1) }),
-          threshold: t.functionErrors,
-          comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          periods: 1,
-          description: `Function ${id}: ${t.functionErrors} or more errors in a minute`,
-        },
-        this.profile,
-      ),
+      ...(options.errors === false
+        ? []
+        : [
+            createAlarm(
+              this,
+              {
+                id: `${id}Errors`,
+                metric: fn.metricErrors({ statistic: 'Sum', period: Duration.minutes(1) }),
+                threshold: t.functionErrors,
+                comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                periods: 1,
+                description: `Function ${id}: ${t.functionErrors} or more errors in a minute`,
+              },
+              this.profile,
+            ),
+          ]),
       createAlarm(
         this,
         {

@@ -2,6 +2,7 @@ import type { Alarm, Dashboard, IMetric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import { ApiAlarms } from './alarms';
+import type { FunctionAlarmOptions } from './alarms';
 import { ApiDashboard } from './api-dashboard';
 import type { ApiMetrics } from './api-metrics';
 import type { StageProfile } from './stage-profile';
@@ -60,10 +61,10 @@ export class ApiObservability {
   }
 
   /** Adds errors and throttles alarms and a dashboard graph for a function, once per function. */
-  public watchFunction(name: string, fn: IFunction): void {
+  public watchFunction(name: string, fn: IFunction, options: FunctionAlarmOptions = {}): void {
     if (this.watched.has(fn)) return;
     this.watched.add(fn);
-    if (this.alarmSet) this.alarms.push(...this.alarmSet.addFunctionAlarms(name, fn));
+    if (this.alarmSet) this.alarms.push(...this.alarmSet.addFunctionAlarms(name, fn, options));
     this.dashboardBuilder?.addFunction(name, fn);
   }
 }

@@ -328,7 +328,10 @@ export class RealtimeWebSocketApi extends Construct {
     });
     this.alarms = this.observability.alarms;
     this.dashboard = this.observability.dashboard;
-    for (const [role, handler] of Object.entries(this.handlers)) if (handler) this.observability.watchFunction(`${role}Handler`, handler);
+    for (const [role, handler] of Object.entries(this.handlers)) {
+      // The authorizer refuses a token by throwing: its errors alarm is AuthorizerErrors below.
+      if (handler) this.observability.watchFunction(`${role}Handler`, handler, { errors: role !== 'authorizer' });
+    }
     // The route handlers answer failures (500) instead of throwing them, so Lambda's Errors metric
     // stays at 0: alarm on the internal errors they count themselves.
     this.observability.watchErrorCount('HandlerInternalErrors', this.metricHandlerInternalErrors(), `${apiName} (${profile.stageName}): route handler internal errors`);

@@ -1,7 +1,6 @@
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import type { ApiAuth } from '../core/api-auth';
-import type { ApiFunctionSource } from '../core/api-function';
 import type { ApiMetrics } from '../core/api-metrics';
 import type { ResolvedCors } from '../core/cors';
 import type { ApiCustomDomain } from '../core/custom-domain';
@@ -29,8 +28,11 @@ export interface ApiBackendProps {
   readonly accessLogGroup: ILogGroup;
   readonly cors?: ResolvedCors;
   readonly disableExecuteApiEndpoint?: boolean;
-  /** Creates a function with the construct's defaults and records it as one of its functions. */
-  readonly createFunction: (id: string, source: ApiFunctionSource, description: string, environment?: Record<string, string>) => IFunction;
+  /**
+   * Creates the bundled JWT authorizer's function for `auth`, with the construct's defaults, and
+   * records it as one of its functions (alarmed on the AuthorizerErrors it counts, not on Errors).
+   */
+  readonly createJwtAuthorizerFunction: (id: string, auth: ApiAuth) => IFunction;
 }
 
 /** The part of ServerlessApi that differs between REST and HTTP APIs. */

@@ -6,13 +6,12 @@ import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import type { Construct, IConstruct } from 'constructs';
 import { acknowledgeRule, acknowledgeRuleInPacks } from '../core/acknowledgments';
 import { accessLogFormat } from '../core/access-log-format';
-import { ApiAuthType, jwtAuthorizerEnvironment, restIdentityCacheKeys } from '../core/api-auth';
+import { ApiAuthType, restIdentityCacheKeys } from '../core/api-auth';
 import type { ApiAuth } from '../core/api-auth';
 import { ApiKind } from '../core/api-kind';
 import { ApiMetrics } from '../core/api-metrics';
 import type { ApiCustomDomain } from '../core/custom-domain';
 import { ApiPatternsError } from '../core/errors';
-import { handlerCode } from '../core/handler-asset';
 import { API_GATEWAY_LIMITS } from '../core/limits';
 import { createExecutionLogGroup } from '../core/stage-log-group';
 import { validateIdentitySources, validateIntegerRange } from '../core/validation';
@@ -202,12 +201,7 @@ export class RestBackend implements ApiBackend {
       case ApiAuthType.COGNITO:
         return new apigw.CognitoUserPoolsAuthorizer(this.scope, id, { cognitoUserPools: [auth.options.userPool!] });
       case ApiAuthType.JWT: {
-        const handler = this.props.createFunction(
-          `${id}Function`,
-          { code: handlerCode('jwt-token-authorizer') },
-          `JWT authorizer for ${auth.options.issuer}`,
-          jwtAuthorizerEnvironment(auth),
-        );
+        const handler = this.props.createJwtAuthorizerFunction(`${id}Function`, auth);
         return new apigw.TokenAuthorizer(this.scope, id, { handler, resultsCacheTtl: ttl });
       }
       case ApiAuthType.LAMBDA_TOKEN:

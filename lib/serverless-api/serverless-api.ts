@@ -1,8 +1,9 @@
 import { relative, sep } from 'node:path';
-import { AspectPriority, Aspects, CfnOutput } from 'aws-cdk-lib';
+import { AspectPriority, Aspects, CfnOutput, Duration } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
-import type { Alarm, Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
+import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Grant, IGrantable, PolicyDocument } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -10,10 +11,11 @@ import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ApiGatewayPermissionAcknowledger } from '../core/acknowledgments';
 import { grantOnRunTimeResources } from '../core/grants';
+import type { FunctionAlarmOptions } from '../core/alarms';
 import { ApiObservability } from '../core/api-observability';
 import { createApiFunction, validateApiFunctionOptions } from '../core/api-function';
 import type { ApiFunctionOptions, ApiFunctionSource } from '../core/api-function';
-import { ApiAuthType, restIdentityCacheKeys } from '../core/api-auth';
+import { ApiAuthType, jwtAuthorizerEnvironment, restIdentityCacheKeys } from '../core/api-auth';
 import type { ApiAuth } from '../core/api-auth';
 import { ApiKind } from '../core/api-kind';
 import type { ApiMetrics } from '../core/api-metrics';
@@ -22,6 +24,7 @@ import type { CorsOptions } from '../core/cors';
 import { resolveCustomDomain } from '../core/custom-domain';
 import type { ApiCustomDomain, CustomDomainOptions } from '../core/custom-domain';
 import { ApiPatternsError, describeValue } from '../core/errors';
+import { handlerCode } from '../core/handler-asset';
 import { parseRouteKey, RouteKeyRegistry } from '../core/route-key';
 import type { StageProfile } from '../core/stage-profile';
 import { createStageLogGroup } from '../core/stage-log-group';
@@ -169,6 +172,9 @@ export interface ServerlessApiProps {
   readonly urlOutput?: boolean;
 }
 
+/** The CloudWatch namespace the bundled JWT authorizer counts `AuthorizerErrors` in (dimension `service`: the API name). */
+export const SERVERLESS_API_HANDLER_METRICS_NAMESPACE = 'ServerlessApi';
+
 /** Methods whose answers may be cached: reads only. */
 const CACHEABLE_METHODS: readonly string[] = ['GET', 'HEAD'];
 
@@ -216,6 +222,9 @@ export class ServerlessApi extends Construct {
   /** The stage name. */
   public readonly stageName: string;
 
+  /** The API's name (the REST `ApiName` metric dimension, the `service` of the bundled authorizer's metrics). */
+  public readonly apiName: string;
+
   /** The base URL clients use: the custom domain's when there is one, the stage's otherwise. Ends with `/`. */
   public readonly url: string;
 
@@ -252,6 +261,7 @@ export class ServerlessApi extends Construct {
   private readonly routeKeys = new RouteKeyRegistry(this);
   private readonly entryFunctions = new Map<string, { readonly fn: IFunction; readonly options: EntryIntegrationOptions; readonly prop: string }>();
   private readonly observability: ApiObservability;
+  private authorizerErrorsWatched = false;
 
   constructor(scope: Construct, id: string, props: ServerlessApiProps) {
     super(scope, id);
@@ -265,6 +275,7 @@ export class ServerlessApi extends Construct {
 
     this.accessLogGroup = createStageLogGroup(this, 'AccessLogs', props.profile);
     const apiName = props.apiName ?? this.node.path.replace(/\//g, '-');
+    this.apiName = apiName;
     const backendProps: ApiBackendProps = {
       apiName,
       description: props.description,
@@ -272,7 +283,7 @@ export class ServerlessApi extends Construct {
       accessLogGroup: this.accessLogGroup,
       cors,
       disableExecuteApiEndpoint: props.disableExecuteApiEndpoint,
-      createFunction: (...args) => this.createFunction(...args),
+      createJwtAuthorizerFunction: (id, auth) => this.createJwtAuthorizerFunction(id, auth),
     };
     if (this.protocol === ApiProtocol.REST) {
       const rest = new RestBackend(this, {
@@ -358,6 +369,21 @@ export class ServerlessApi extends Construct {
   /** Integration latency (p90, 1 minute). */
   public metricIntegrationLatency(props?: MetricOptions): Metric {
     return this.metrics.metricIntegrationLatency(props);
+  }
+
+  /**
+   * Failures of the bundled JWT authorizer that are not the token's fault, e.g. the IdP is
+   * unreachable (namespace `ServerlessApi`, dimension `service` = the API name; Sum, 1 minute).
+   */
+  public metricAuthorizerErrors(props?: MetricOptions): Metric {
+    return new Metric({
+      namespace: SERVERLESS_API_HANDLER_METRICS_NAMESPACE,
+      metricName: 'AuthorizerErrors',
+      dimensionsMap: { service: this.apiName },
+      statistic: 'Sum',
+      period: Duration.minutes(1),
+      ...props,
+    });
   }
 
   /**
@@ -487,6 +513,7 @@ export class ServerlessApi extends Construct {
     description: string,
     environment?: Record<string, string>,
     options: ApiFunctionOptions | undefined = this.props.functionOptions,
+    alarms: FunctionAlarmOptions = {},
   ): IFunction {
     const fn = createApiFunction(this, fnId, {
       profile: this.props.profile,
@@ -496,7 +523,33 @@ export class ServerlessApi extends Construct {
       options,
     });
     this.functions[fnId] = fn;
-    this.observability.watchFunction(fnId, fn);
+    this.observability.watchFunction(fnId, fn, alarms);
+    return fn;
+  }
+
+  /**
+   * The bundled JWT authorizer (REST) for `auth`. It refuses a token by throwing `Unauthorized`, so
+   * its Lambda Errors metric counts every refused caller: it is alarmed instead on the
+   * `AuthorizerErrors` it counts itself (IdP unreachable, bad configuration), once per API.
+   */
+  private createJwtAuthorizerFunction(fnId: string, auth: ApiAuth): IFunction {
+    const environment = {
+      ...jwtAuthorizerEnvironment(auth),
+      POWERTOOLS_SERVICE_NAME: this.apiName,
+      POWERTOOLS_METRICS_NAMESPACE: SERVERLESS_API_HANDLER_METRICS_NAMESPACE,
+    };
+    const fn = this.createFunction(
+      fnId,
+      { code: handlerCode('jwt-token-authorizer') },
+      `JWT authorizer for ${auth.options.issuer}`,
+      environment,
+      this.props.functionOptions,
+      { errors: false },
+    );
+    if (!this.authorizerErrorsWatched) {
+      this.authorizerErrorsWatched = true;
+      this.observability.watchErrorCount('AuthorizerErrors', this.metricAuthorizerErrors(), `${this.apiName} (${this.stageName}): JWT authorizer errors (IdP or configuration)`);
+    }
     return fn;
   }
 

@@ -162,6 +162,41 @@ describe('JWT TOKEN authorizer when the IdP fails', () => {
     await expectServerError(authorizerWith(new ManualClock())(event(`Bearer ${token}`)), token);
   });
 
+  test('GIVEN a metrics namespace WHEN the IdP fails THEN the error line also counts AuthorizerErrors in Embedded Metric Format', async () => {
+    // GIVEN the variables the construct sets on the bundled authorizer
+    process.env.POWERTOOLS_METRICS_NAMESPACE = 'ServerlessApi';
+    process.env.POWERTOOLS_SERVICE_NAME = 'items';
+    try {
+      idp.answerWith({ kind: 'status', status: 503 });
+      const token = idp.sign(validClaims(idp));
+
+      // WHEN
+      await authorizerWith(new ManualClock())(event(`Bearer ${token}`)).catch(() => undefined);
+
+      // THEN one EMF line: namespace, the `service` dimension, the count
+      const [line] = logs.mock.calls.map(([l]) => JSON.parse(String(l)) as Record<string, unknown>);
+      expect(line).toMatchObject({
+        decision: 'error',
+        service: 'items',
+        AuthorizerErrors: 1,
+        _aws: { CloudWatchMetrics: [{ Namespace: 'ServerlessApi', Dimensions: [['service']], Metrics: [{ Name: 'AuthorizerErrors', Unit: 'Count' }] }] },
+      });
+      expect(typeof (line._aws as { Timestamp: unknown }).Timestamp).toBe('number');
+
+      // AND a refused token is a 401 that counts nothing
+      logs.mockClear();
+      idp.answerWith({ kind: 'jwks' });
+      await authorizerWith(new ManualClock())(event('Bearer not-a-token')).catch(() => undefined);
+      const [refused] = logs.mock.calls.map(([l]) => JSON.parse(String(l)) as Record<string, unknown>);
+      expect(refused).toMatchObject({ decision: 'unauthorized' });
+      expect(refused).not.toHaveProperty('_aws');
+      expect(refused).not.toHaveProperty('AuthorizerErrors');
+    } finally {
+      delete process.env.POWERTOOLS_METRICS_NAMESPACE;
+      delete process.env.POWERTOOLS_SERVICE_NAME;
+    }
+  });
+
   test('GIVEN known keys WHEN a token names an unknown kid and the refetch answers an empty key set THEN it fails with a server error, not 401', async () => {
     const clock = new ManualClock();
     const authorize = authorizerWith(clock);

@@ -640,11 +640,12 @@ describe('RealtimeWebSocketApi', () => {
     test('adds error and throttle alarms for every handler, without actions when the profile has no topic', () => {
       const { template, stack, api } = webSocketApi({ connectAuth: ApiAuth.jwt(JWT) });
 
-      // 3 API alarms + 2 for each of the 7 functions (6 handlers and the authorizer) + handler internal errors + authorizer errors
-      template.resourceCountIs('AWS::CloudWatch::Alarm', 19);
-      expect(api.alarms).toHaveLength(19);
+      // 3 API alarms + errors and throttles of the 6 handlers + throttles of the authorizer + handler internal errors + authorizer errors
+      template.resourceCountIs('AWS::CloudWatch::Alarm', 18);
+      expect(api.alarms).toHaveLength(18);
       for (const fn of [api.handlers.connect, api.handlers.publish, api.handlers.authorizer!]) {
         for (const metricName of ['Errors', 'Throttles']) {
+          if (fn === api.handlers.authorizer && metricName === 'Errors') continue;
           template.hasResourceProperties('AWS::CloudWatch::Alarm', {
             Namespace: 'AWS/Lambda',
             MetricName: metricName,
@@ -656,6 +657,16 @@ describe('RealtimeWebSocketApi', () => {
         }
       }
       template.allResourcesProperties('AWS::CloudWatch::Alarm', { AlarmActions: Match.absent(), OKActions: Match.absent() });
+    });
+
+    test('BUG: the JWT authorizer refuses tokens by throwing, so its Lambda Errors raise no alarm; its own AuthorizerErrors do', () => {
+      const { template, stack, api } = webSocketApi({ connectAuth: ApiAuth.jwt(JWT) });
+
+      const authorizerErrors = template.findResources('AWS::CloudWatch::Alarm', {
+        Properties: { Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalIdOf(stack, api.handlers.authorizer!) } }] },
+      });
+      expect(authorizerErrors).toEqual({});
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', { Namespace: 'RealtimeWebSocketApi', MetricName: 'AuthorizerErrors' });
     });
 
     test('user routes get function alarms too', () => {

@@ -1,6 +1,7 @@
 import { Duration, Lazy } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { EndpointType, JsonSchemaType } from 'aws-cdk-lib/aws-apigateway';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { UserPool } from 'aws-cdk-lib/aws-cognito';
 import { Vpc } from 'aws-cdk-lib/aws-ec2';
 import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -181,6 +182,31 @@ describe('ServerlessApi (REST)', () => {
         },
       });
       template.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'GET', AuthorizationType: 'CUSTOM' });
+    });
+
+    test('BUG: the JWT authorizer refuses tokens by throwing, so it is alarmed on the AuthorizerErrors it counts, not on Lambda Errors', () => {
+      // GIVEN two JWT authorizers on one API
+      const { stack, api, template } = restApi({
+        defaultAuth: ApiAuth.jwt(JWT),
+        routes: { 'GET /a': { integration: RouteIntegration.mock() }, 'GET /b': { integration: RouteIntegration.mock(), auth: ApiAuth.jwt({ ...JWT, audience: ['other'] }) } },
+      });
+
+      // THEN each authorizer publishes into the API's namespace under the API's name...
+      const authorizers = Object.entries(api.functions).filter(([id]) => id.startsWith('Authorizer'));
+      expect(authorizers).toHaveLength(2);
+      for (const [, fn] of authorizers) {
+        expect(stack.resolve((fn.node.defaultChild as CfnFunction).environment)).toMatchObject({
+          variables: { POWERTOOLS_METRICS_NAMESPACE: 'ServerlessApi', POWERTOOLS_SERVICE_NAME: 'items' },
+        });
+        // ...raises no alarm on Lambda Errors (every refused token is one), only on throttles
+        const lambdaAlarms = Object.values(template.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: 'AWS/Lambda', Dimensions: [{ Name: 'FunctionName', Value: stack.resolve(fn.functionName) }] } }));
+        expect(lambdaAlarms.map((a) => a.Properties.MetricName)).toEqual(['Throttles']);
+      }
+      // ...and one alarm watches the AuthorizerErrors they count
+      const counted = template.findResources('AWS::CloudWatch::Alarm', { Properties: { Namespace: 'ServerlessApi', MetricName: 'AuthorizerErrors' } });
+      expect(Object.values(counted)).toEqual([
+        expect.objectContaining({ Properties: expect.objectContaining({ Dimensions: [{ Name: 'service', Value: 'items' }], Statistic: 'Sum', Threshold: 1 }) }),
+      ]);
     });
 
     test('Cognito auth adds a user pool authorizer and the route scopes', () => {
