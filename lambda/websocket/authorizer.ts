@@ -13,7 +13,7 @@ import type { APIGatewayAuthorizerResult } from 'aws-lambda';
 import type { TokenVerifier } from '../shared/jwt';
 import { TokenRejectedError, verifyJwt } from '../shared/jwt';
 import type { WebSocketAuthorizerEvent } from './lib/events';
-import { logger, metrics, MetricUnit, tracer } from './lib/observability';
+import { handlerTracer, logger, metrics, MetricUnit } from './lib/observability';
 
 /** The query-string parameter that carries the JWT. */
 export const TOKEN_QUERY_PARAMETER = 'token';
@@ -32,7 +32,8 @@ export function createWebSocketAuthorizer(options: WebSocketAuthorizerOptions = 
   return async (event) => {
     logger.appendKeys({ connectionId: event.requestContext?.connectionId, routeKey: event.requestContext?.routeKey });
     metrics.captureColdStartMetric();
-    tracer.annotateColdStart();
+    const tracer = await handlerTracer();
+    tracer?.annotateColdStart();
     try {
       const identity = await verify(event.queryStringParameters?.[TOKEN_QUERY_PARAMETER]);
       metrics.addMetric('ConnectionsAuthorized', MetricUnit.Count, 1);
@@ -52,7 +53,7 @@ export function createWebSocketAuthorizer(options: WebSocketAuthorizerOptions = 
         throw new Error('Unauthorized', { cause: err });
       }
       logger.error('Authorizer failed', err as Error);
-      tracer.addErrorAsMetadata(err as Error);
+      tracer?.addErrorAsMetadata(err as Error);
       metrics.addMetric('AuthorizerErrors', MetricUnit.Count, 1);
       throw new Error('Authorizer error', { cause: err });
     } finally {

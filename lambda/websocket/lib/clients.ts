@@ -17,7 +17,7 @@
 import type * as DocumentClientModule from '@aws-sdk/lib-dynamodb';
 import { ConnectionsApi } from './connections-api';
 import { callbackUrl, fanoutConcurrency } from './env';
-import { tracer } from './observability';
+import { handlerTracer } from './observability';
 
 /** `@aws-sdk/lib-dynamodb`: the document client and its commands. */
 export type DynamoDbDocumentModule = typeof DocumentClientModule;
@@ -42,14 +42,16 @@ export const dynamoDbDocumentModule: () => Promise<DynamoDbDocumentModule> = onc
 
 /**
  * The shared document client (native JS values in and out; `undefined` attributes are dropped),
- * its DynamoDB client traced by the Powertools Tracer.
+ * its DynamoDB client traced by the Powertools Tracer when tracing is on.
  */
 export const documentClient: () => Promise<DocumentClientModule.DynamoDBDocumentClient> = once(async () => {
-  const [{ DynamoDBClient }, { DynamoDBDocumentClient }] = await Promise.all([
+  const [{ DynamoDBClient }, { DynamoDBDocumentClient }, tracer] = await Promise.all([
     import('@aws-sdk/client-dynamodb'),
     dynamoDbDocumentModule(),
+    handlerTracer(),
   ]);
-  return DynamoDBDocumentClient.from(tracer.captureAWSv3Client(new DynamoDBClient({})), {
+  const dynamo = new DynamoDBClient({});
+  return DynamoDBDocumentClient.from(tracer ? tracer.captureAWSv3Client(dynamo) : dynamo, {
     marshallOptions: { removeUndefinedValues: true },
   });
 });

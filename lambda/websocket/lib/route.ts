@@ -10,7 +10,7 @@
  */
 import type { Context } from 'aws-lambda';
 import type { WebSocketEvent } from './events';
-import { logger, metrics, MetricUnit, tracer } from './observability';
+import { handlerTracer, logger, metrics, MetricUnit } from './observability';
 import type { WebSocketResult } from './responses';
 import { internalErrorAnswer, RequestError, requestErrorAnswer } from './responses';
 
@@ -26,13 +26,14 @@ export function defineRoute(logic: RouteLogic): WebSocketRouteHandler {
     logger.appendKeys({ routeKey, connectionId, awsRequestId: requestId });
     metrics.captureColdStartMetric();
 
-    const parentSegment = tracer.getSegment();
+    const tracer = await handlerTracer();
+    const parentSegment = tracer?.getSegment();
     const segment = parentSegment?.addNewSubsegment(`## ${routeKey ?? 'route'}`);
     if (segment) {
-      tracer.setSegment(segment);
+      tracer?.setSegment(segment);
     }
-    tracer.annotateColdStart();
-    tracer.addServiceNameAnnotation();
+    tracer?.annotateColdStart();
+    tracer?.addServiceNameAnnotation();
     try {
       return await logic(event, context);
     } catch (err) {
@@ -42,13 +43,13 @@ export function defineRoute(logic: RouteLogic): WebSocketRouteHandler {
         return requestErrorAnswer(err);
       }
       logger.error('Route failed', err as Error);
-      tracer.addErrorAsMetadata(err as Error);
+      tracer?.addErrorAsMetadata(err as Error);
       metrics.addMetric('InternalErrors', MetricUnit.Count, 1);
       return internalErrorAnswer();
     } finally {
       segment?.close();
       if (parentSegment) {
-        tracer.setSegment(parentSegment);
+        tracer?.setSegment(parentSegment);
       }
       metrics.publishStoredMetrics();
       logger.resetKeys();
