@@ -101,3 +101,19 @@ export class ApiMetrics {
     return this.metric('ConnectCount', props);
   }
 }
+
+/**
+ * A metric the functions of an API construct publish themselves (Powertools or Embedded Metric
+ * Format): `namespace`, dimension `service` (Powertools' default dimension, the API's name).
+ * Default: Sum over 1 minute.
+ */
+export function serviceMetric(namespace: string, service: string, metricName: string, props: MetricOptions = {}): Metric {
+  return new Metric({
+    namespace,
+    metricName,
+    dimensionsMap: { service },
+    statistic: 'Sum',
+    period: Duration.minutes(1),
+    ...props,
+  });
+}

@@ -1,9 +1,9 @@
-import { AspectPriority, Aspects, CfnOutput, Duration, Lazy, Stack } from 'aws-cdk-lib';
+import { AspectPriority, Aspects, CfnOutput, Lazy, Stack } from 'aws-cdk-lib';
+import type { Duration } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketIamAuthorizer, WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
-import type { Alarm, Dashboard, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm, Dashboard, Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant } from 'aws-cdk-lib/aws-iam';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
@@ -20,7 +20,7 @@ import { ApiObservability } from '../core/api-observability';
 import { createApiFunction } from '../core/api-function';
 import type { ApiFunctionOptions } from '../core/api-function';
 import { ApiKind } from '../core/api-kind';
-import { ApiMetrics } from '../core/api-metrics';
+import { ApiMetrics, serviceMetric } from '../core/api-metrics';
 import { resolveCustomDomain } from '../core/custom-domain';
 import type { ApiCustomDomain, CustomDomainOptions } from '../core/custom-domain';
 import { ApiPatternsError, describeValue } from '../core/errors';
@@ -433,14 +433,7 @@ export class RealtimeWebSocketApi extends Construct {
    * `service` = the API name), e.g. `Deliveries`, `FailedDeliveries`, `RequestErrors`. Default: Sum, 1 minute.
    */
   public metricHandler(metricName: string, props?: MetricOptions): Metric {
-    return new Metric({
-      namespace: WEBSOCKET_HANDLER_METRICS_NAMESPACE,
-      metricName,
-      dimensionsMap: { service: this.apiName },
-      statistic: 'Sum',
-      period: Duration.minutes(1),
-      ...props,
-    });
+    return serviceMetric(WEBSOCKET_HANDLER_METRICS_NAMESPACE, this.apiName, metricName, props);
   }
 
   /** Internal errors of the route handlers, which they answer with a 500 instead of throwing (Sum, 1 minute). */

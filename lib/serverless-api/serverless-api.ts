@@ -1,9 +1,8 @@
 import { relative, sep } from 'node:path';
-import { AspectPriority, Aspects, CfnOutput, Duration } from 'aws-cdk-lib';
+import { AspectPriority, Aspects, CfnOutput } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
-import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
-import type { Alarm, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm, Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Grant, IGrantable, PolicyDocument } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -18,6 +17,7 @@ import type { ApiFunctionOptions, ApiFunctionSource } from '../core/api-function
 import { ApiAuthType, jwtAuthorizerEnvironment, restIdentityCacheKeys } from '../core/api-auth';
 import type { ApiAuth } from '../core/api-auth';
 import { ApiKind } from '../core/api-kind';
+import { serviceMetric } from '../core/api-metrics';
 import type { ApiMetrics } from '../core/api-metrics';
 import { resolveCors } from '../core/cors';
 import type { CorsOptions } from '../core/cors';
@@ -376,14 +376,7 @@ export class ServerlessApi extends Construct {
    * unreachable (namespace `ServerlessApi`, dimension `service` = the API name; Sum, 1 minute).
    */
   public metricAuthorizerErrors(props?: MetricOptions): Metric {
-    return new Metric({
-      namespace: SERVERLESS_API_HANDLER_METRICS_NAMESPACE,
-      metricName: 'AuthorizerErrors',
-      dimensionsMap: { service: this.apiName },
-      statistic: 'Sum',
-      period: Duration.minutes(1),
-      ...props,
-    });
+    return serviceMetric(SERVERLESS_API_HANDLER_METRICS_NAMESPACE, this.apiName, 'AuthorizerErrors', props);
   }
 
   /**

@@ -74,15 +74,22 @@ export function availableRoutes(env: Env = process.env): string[] {
 
 /** `FANOUT_CONCURRENCY`: parallel posts of one publish, an integer in 1..1000 (default 100). */
 export function fanoutConcurrency(env: Env = process.env): number {
-  const raw = env.FANOUT_CONCURRENCY?.trim();
+  return integerEnv(env, 'FANOUT_CONCURRENCY', DEFAULT_FANOUT_CONCURRENCY, 1, MAX_FANOUT_CONCURRENCY);
+}
+
+/**
+ * The whole number in `name`, from `min` to `max`; `fallback` when unset or blank.
+ * @throws ConfigurationError naming the variable when the value is not such a number
+ */
+function integerEnv(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]?.trim();
   if (!raw) {
-    return DEFAULT_FANOUT_CONCURRENCY;
+    return fallback;
   }
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1 || value > MAX_FANOUT_CONCURRENCY) {
-    throw new ConfigurationError(
-      `FANOUT_CONCURRENCY must be an integer from 1 to ${MAX_FANOUT_CONCURRENCY} (got "${raw}")`,
-    );
+  const value = /^[0-9]+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `a positive integer` : `an integer from ${min} to ${max}`;
+    throw new ConfigurationError(`${name} must be ${range} (got "${raw}")`);
   }
   return value;
 }
@@ -98,17 +105,7 @@ export const MIN_INTEGRATION_TIMEOUT_MS = 50;
  * answer; the publish fan-out finishes before it (see `publishDeadline` in `fanout.ts`).
  */
 export function integrationTimeoutMs(env: Env = process.env): number {
-  const raw = env.INTEGRATION_TIMEOUT_MS?.trim();
-  if (!raw) {
-    return DEFAULT_INTEGRATION_TIMEOUT_MS;
-  }
-  const value = /^[0-9]+$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isInteger(value) || value < MIN_INTEGRATION_TIMEOUT_MS || value > DEFAULT_INTEGRATION_TIMEOUT_MS) {
-    throw new ConfigurationError(
-      `INTEGRATION_TIMEOUT_MS must be an integer from ${MIN_INTEGRATION_TIMEOUT_MS} to ${DEFAULT_INTEGRATION_TIMEOUT_MS} (got "${raw}")`,
-    );
-  }
-  return value;
+  return integerEnv(env, 'INTEGRATION_TIMEOUT_MS', DEFAULT_INTEGRATION_TIMEOUT_MS, MIN_INTEGRATION_TIMEOUT_MS, DEFAULT_INTEGRATION_TIMEOUT_MS);
 }
 
 /** Channels one connection may join when `MAX_SUBSCRIPTIONS_PER_CONNECTION` is not set. */
@@ -119,13 +116,5 @@ export const DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION = 100;
  * positive integer (default 100).
  */
 export function maxSubscriptionsPerConnection(env: Env = process.env): number {
-  const raw = env.MAX_SUBSCRIPTIONS_PER_CONNECTION?.trim();
-  if (!raw) {
-    return DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION;
-  }
-  const value = /^[0-9]+$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isSafeInteger(value) || value < 1) {
-    throw new ConfigurationError(`MAX_SUBSCRIPTIONS_PER_CONNECTION must be a positive integer (got "${raw}")`);
-  }
-  return value;
+  return integerEnv(env, 'MAX_SUBSCRIPTIONS_PER_CONNECTION', DEFAULT_MAX_SUBSCRIPTIONS_PER_CONNECTION, 1, Number.MAX_SAFE_INTEGER);
 }
