@@ -9,7 +9,7 @@ import { validateTemplates } from '../support/template-validation';
 // The demo app synthesizes as `npm run synth` does: with CloudFormation's own schema checks.
 validateTemplates();
 
-/** GIVEN the demo platform as bin/platform-app.ts builds it (account and Region left open). */
+/** GIVEN the demo platform as bin/platform-app.ts builds it: each stage in the account and Region of its config. */
 function platform(): { app: App; stages: Record<string, Stage> } {
   const app = new App();
   const stages: Record<string, Stage> = {};
@@ -28,6 +28,30 @@ describe('demo platform app', () => {
     for (const stage of Object.values(stages)) {
       expect(stage.node.children.map((c) => c.node.id).sort()).toEqual(['ChatApi', 'ItemsApi', 'Shared']);
     }
+  });
+
+  test('each stage deploys to its own account, so each account has exactly one API Gateway CloudWatch setting', () => {
+    const { stages } = platform();
+    const accounts = Object.values(stages).map((stage) => stage.account);
+    expect(new Set(accounts).size).toBe(accounts.length);
+    for (const [name, stage] of Object.entries(stages)) {
+      expect(stage.region).toBe(PLATFORM.stages.find((c) => c.name === name)!.region);
+      const shared = template(stage, 'Shared');
+      shared.resourceCountIs('AWS::ApiGateway::Account', 1);
+      // The role the setting names lives exactly as long as the setting.
+      shared.hasResource('AWS::IAM::Role', { DeletionPolicy: 'Retain', Properties: { AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'apigateway.amazonaws.com' } })] }) } });
+    }
+  });
+
+  test('the items handler sets CORS headers from the same settings as the API, which a Lambda proxy answer needs', () => {
+    const { stages } = platform();
+    const items = template(stages.prod, 'ItemsApi');
+    items.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ CORS_ALLOW_ORIGINS: 'https://app.example.com', CORS_ALLOW_CREDENTIALS: 'true' }) },
+    });
+    items.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
+      ResponseParameters: Match.objectLike({ 'gatewayresponse.header.Access-Control-Allow-Origin': "'https://app.example.com'" }),
+    });
   });
 
   test('custom domains only in test and prod, one subdomain per stage', () => {
