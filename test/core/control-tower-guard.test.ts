@@ -10,21 +10,23 @@ import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Bucket } from 'aws-cdk-lib/aws-s3';
 import { ControlTowerGuard } from '../../lib';
 
-/** GIVEN a template with Lambda, log and S3 findings, written where a validation plugin reads it. */
-function context(): IPolicyValidationContext {
-  const app = new App();
-  const stack = new Stack(app, 'Guarded');
-  new LogGroup(stack, 'Logs');
-  new Bucket(stack, 'Bucket');
-  new LambdaFunction(stack, 'Fn', { runtime: Runtime.NODEJS_24_X, handler: 'index.handler', code: Code.fromInline('exports.handler=()=>1') });
+/** GIVEN templates with Lambda, log and S3 findings (the second with fewer types), written where a validation plugin reads them. */
+function context(templates = 1): IPolicyValidationContext {
   const dir = mkdtempSync(join(tmpdir(), 'guard-'));
-  const templatePath = join(dir, 'Guarded.template.json');
-  writeFileSync(templatePath, JSON.stringify(Template.fromStack(stack).toJSON()));
-  return { templatePaths: [templatePath], stackTemplates: [], appConstruct: app };
+  const templatePaths = Array.from({ length: templates }, (_, i) => {
+    const stack = new Stack(new App(), `Guarded${i}`);
+    new LogGroup(stack, 'Logs');
+    if (i % 2 === 0) new Bucket(stack, 'Bucket');
+    new LambdaFunction(stack, 'Fn', { runtime: Runtime.NODEJS_24_X, handler: 'index.handler', code: Code.fromInline('exports.handler=()=>1') });
+    const templatePath = join(dir, `Guarded${i}.template.json`);
+    writeFileSync(templatePath, JSON.stringify(Template.fromStack(stack).toJSON()));
+    return templatePath;
+  });
+  return { templatePaths, stackTemplates: [], appConstruct: new App() };
 }
 
 function findings(report: PolicyValidationPluginReport): string[] {
-  return report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} ${r.resourceLogicalId}`)).sort();
+  return report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} ${r.templatePath} ${r.resourceLogicalId}`)).sort();
 }
 
 describe('ControlTowerGuard', () => {
@@ -39,6 +41,22 @@ describe('ControlTowerGuard', () => {
     expect(findings(scoped)).toEqual(findings(full));
     expect(findings(scoped).length).toBeGreaterThan(2);
     expect(scoped.success).toBe(false);
+  });
+
+  test('templates checked by parallel cfn-guard runs give the findings of one run over all of them', () => {
+    // GIVEN three templates of different resource types
+    const several = context(3);
+
+    // WHEN they are checked in parallel (two worker threads) and in one run
+    const parallel = new ControlTowerGuard({ parallelism: 2 }).validate(several);
+    const single = new ControlTowerGuard({ parallelism: 1 }).validate(several);
+    const full = new CfnGuardValidator().validate(several);
+
+    // THEN the findings are the same, for every template
+    expect(findings(parallel)).toEqual(findings(single));
+    expect(findings(parallel)).toEqual(findings(full));
+    expect(new Set(findings(parallel).map((f) => f.split(' ')[1])).size).toBe(3);
+    expect(parallel.success).toBe(false);
   });
 
   test('uses the plugin name that acknowledgments are written against', () => {
