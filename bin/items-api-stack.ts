@@ -32,7 +32,7 @@ export class ItemsApiStack extends Stack {
     // so the handler gets the same CORS settings and sets the headers itself.
     const cors = { allowOrigins: ['https://app.example.com'], allowCredentials: true };
     // One function serves every items route: one function, one integration permission.
-    const items = RouteIntegration.entry(path.join(__dirname, '..', 'lambda', 'items', 'handler.ts'), {
+    const items = RouteIntegration.entry(path.join(__dirname, 'lambda', 'items', 'handler.ts'), {
       description: `Items API handler (${config.name})`,
       environment: { CORS_ALLOW_ORIGINS: cors.allowOrigins.join(','), CORS_ALLOW_CREDENTIALS: String(cors.allowCredentials) },
     });
@@ -63,7 +63,7 @@ export class ItemsApiStack extends Stack {
             },
           },
         },
-        'GET /health': { integration: RouteIntegration.mock({ body: { status: 'ok' } }), public: true },
+        'GET /health': { integration: RouteIntegration.mock({ body: JSON.stringify({ status: 'ok' }) }), auth: ApiAuth.none() },
       },
     });
   }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
-import { applyCompliance } from '../lib';
+import { ApiCompliance } from '../lib';
 import { PlatformStage } from './platform-stage';
 import { PLATFORM } from './stage-config';
 
@@ -13,5 +13,5 @@ const app = new App();
 for (const config of PLATFORM.stages) {
   new PlatformStage(app, config.name, { platform: PLATFORM, config });
 }
-applyCompliance(app);
+ApiCompliance.apply(app);
 app.synth();

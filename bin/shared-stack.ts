@@ -33,5 +33,5 @@ export class SharedStack extends Stack {
 export function stageProfileFor(scope: Construct, config: PlatformStageConfig, alarmTopic?: ITopic): StageProfile {
   const preset = StageProfile[config.name]();
   const logKey = new LogEncryptionKey(scope, 'LogKey', { removalPolicy: preset.removalPolicy });
-  return preset.with({ logEncryptionKey: logKey.key, alarmTopic });
+  return preset.withOverrides({ logEncryptionKey: logKey.key, alarmTopic });
 }

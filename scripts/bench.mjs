@@ -58,7 +58,7 @@ console.log('');
 // 3. Bundles: the shipped handlers plus the demo items handler, bundled the same way. Each runs from
 // a folder of its own, as in Lambda, with Powertools importable only from the shipped layer.
 const bundles = { ...Object.fromEntries(Object.keys(HANDLER_ENTRIES).map((n) => [n, join('dist', 'assets', n, 'index.mjs')])) };
-await bundleHandler('lambda/items/handler.ts', join(OUT, 'bundles', 'items', 'index.mjs'));
+await bundleHandler('bin/lambda/items/handler.ts', join(OUT, 'bundles', 'items', 'index.mjs'));
 bundles['items (demo, via RouteIntegration.entry)'] = join(OUT, 'bundles', 'items', 'index.mjs');
 const LAYER = join('dist', 'assets', 'powertools-layer');
 const TASKS = join(OUT, 'bundles', 'tasks');

@@ -2,8 +2,8 @@ import { Duration } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { acknowledgeRuleInPacks } from '../core/acknowledgments';
-import type { StageProfile } from '../core/stage-profile';
+import { acknowledgeRuleInPacks } from '../core/compliance/acknowledgments';
+import type { StageProfile } from '../core/stage/stage-profile';
 
 /** Attribute and index names the WebSocket handlers read (lambda/websocket/lib/connection-repository.ts). */
 export const CONNECTIONS_SCHEMA = {

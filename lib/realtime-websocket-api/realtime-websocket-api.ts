@@ -1,9 +1,8 @@
-import { AspectPriority, Aspects, CfnOutput, Lazy, Stack } from 'aws-cdk-lib';
+import { Lazy, Stack } from 'aws-cdk-lib';
 import type { Duration } from 'aws-cdk-lib';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
-import { WebSocketIamAuthorizer, WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import type { Alarm, Dashboard, Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant } from 'aws-cdk-lib/aws-iam';
 import type { IGrantable } from 'aws-cdk-lib/aws-iam';
@@ -11,32 +10,28 @@ import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IFunction, ILayerVersion } from 'aws-cdk-lib/aws-lambda';
 import { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
-import { acknowledgeGuardRule, acknowledgeRule, ApiGatewayPermissionAcknowledger } from '../core/acknowledgments';
-import { grantOnRunTimeResources } from '../core/grants';
-import { ApiAuthType, jwtAuthorizerEnvironment } from '../core/api-auth';
-import type { ApiAuth } from '../core/api-auth';
-import { ApiObservability } from '../core/api-observability';
-import { createApiFunction } from '../core/api-function';
-import type { ApiFunctionOptions } from '../core/api-function';
-import { ApiKind } from '../core/api-kind';
-import { ApiMetrics, serviceMetric } from '../core/api-metrics';
-import { resolveCustomDomain } from '../core/custom-domain';
-import type { ApiCustomDomain, CustomDomainOptions } from '../core/custom-domain';
-import { ApiPatternsError, describeValue } from '../core/errors';
-import { handlerCode } from '../core/handler-asset';
-import { powertoolsLayer } from '../core/powertools-layer';
-import type { StageProfile } from '../core/stage-profile';
-import { createExecutionLogGroup, createStageLogGroup } from '../core/stage-log-group';
-import { maxIntegrationTimeout, validateIdentitySources, validateIntegerRange, validateIntegrationTimeout } from '../core/validation';
-import { v2StageOptions } from '../core/v2-stage';
+import type { Construct } from 'constructs';
+import { ApiBase } from '../core/api-base/api-base';
+import type { ApiBaseProps } from '../core/api-base/api-base';
+import { ApiKind } from '../core/api-base/api-kind';
+import type { Authorization } from '../core/auth/authorization';
+import type { JwtAuthorization } from '../core/auth/jwt-authorization';
+import { acknowledgeGuardRule, acknowledgeRule } from '../core/compliance/acknowledgments';
+import type { ApiFunctionOptions } from '../core/functions/api-function';
+import { handlerCode } from '../core/functions/handler-asset';
+import { PowertoolsLayer } from '../core/functions/powertools-layer';
+import { ApiMetrics } from '../core/observability/api-metrics';
+import type { RouteThrottleOptions } from '../core/routing/route-options';
+import { validateRouteThrottle } from '../core/routing/route-table';
+import { grantOnRunTimeResources } from '../core/security/grants';
+import { createExecutionLogGroup } from '../core/stage/stage-log-group';
+import { throttleV2Route, v2StageOptions } from '../core/stage/v2-stage';
+import { ApiPatternsError, describeValue } from '../core/validation/errors';
+import { maxIntegrationTimeout, validateIntegerRange, validateIntegrationTimeout } from '../core/validation/validation';
 import { CONNECTIONS_SCHEMA, ConnectionsTable } from './connections-table';
 
 /** Route keys the construct owns; user routes may not reuse them. */
 export const BUILT_IN_WEBSOCKET_ROUTES = ['$connect', '$disconnect', '$default', 'subscribe', 'unsubscribe', 'publish'] as const;
-
-/** Identity sources of WebSocket request authorizers. */
-const WEBSOCKET_IDENTITY_SOURCE = /^(route\.request\.(header|querystring)|context|stageVariables)\.[A-Za-z0-9._-]+$/;
 
 /** What a user route name may look like: the value clients send as `action`. */
 const ROUTE_NAME = /^[A-Za-z0-9_.:-]{1,128}$/;
@@ -64,17 +59,15 @@ export interface WebSocketRouteOptions {
    * @default - the API's `integrationTimeout` (29 s unless set)
    */
   readonly timeout?: Duration;
+  /**
+   * Throttling of this route, below the stage's.
+   * @default - the stage's throttling
+   */
+  readonly throttle?: RouteThrottleOptions;
 }
 
 /** Props of {@link RealtimeWebSocketApi}. */
-export interface RealtimeWebSocketApiProps {
-  /** The stage: name, throttling, logs, tracing of the functions, retention, alarms. */
-  readonly profile: StageProfile;
-  /**
-   * Name of the API.
-   * @default - the construct path
-   */
-  readonly apiName?: string;
+export interface RealtimeWebSocketApiProps extends ApiBaseProps {
   /**
    * Description of the API.
    * @default - none
@@ -84,15 +77,10 @@ export interface RealtimeWebSocketApiProps {
    * Authorization of `$connect` (the only route API Gateway authorizes on a WebSocket API):
    * `ApiAuth.jwt(...)` verifies a JWT from the `token` query-string parameter with a bundled Lambda
    * REQUEST authorizer (browsers cannot set headers on a WebSocket); `ApiAuth.iam()` needs SigV4;
-   * `ApiAuth.lambdaRequest(fn, ...)` runs your own authorizer. Required unless `publicConnect`.
-   * @default - none; `publicConnect: true` must then be set
+   * `ApiAuth.lambdaRequest(fn, ...)` runs your own authorizer; `ApiAuth.none()` accepts anyone, as
+   * an explicit choice (a public feed).
    */
-  readonly connectAuth?: ApiAuth;
-  /**
-   * Accept connections without authorization. An explicit opt-out, for public feeds.
-   * @default false
-   */
-  readonly publicConnect?: boolean;
+  readonly connectAuth: Authorization;
   /**
    * User routes by name (the `action` clients send). See `addRoute()`.
    * @default - only the built-in routes
@@ -116,10 +104,11 @@ export interface RealtimeWebSocketApiProps {
    */
   readonly maxSubscriptionsPerConnection?: number;
   /**
-   * Custom domain (wss): create one, or share an `ApiCustomDomain` of kind WEBSOCKET.
-   * @default - only the execute-api URL
+   * Throttling per route key (`$connect`, `publish`, a user route, ...), below the stage's. A key
+   * that is not a route of this API fails at synth.
+   * @default - the stage's throttling for every route
    */
-  readonly customDomain?: CustomDomainOptions;
+  readonly routeThrottles?: Record<string, RouteThrottleOptions>;
   /**
    * Options for the functions the construct creates.
    * @default - see ApiFunctionOptions
@@ -128,8 +117,8 @@ export interface RealtimeWebSocketApiProps {
   /**
    * The layer that provides Powertools for AWS Lambda (TypeScript) to the built-in handlers, whose
    * bundles do not carry it: `@aws-lambda-powertools/logger`, `metrics` and `tracer` at
-   * `POWERTOOLS_VERSION` under `nodejs/node_modules`. `publicPowertoolsLayer(this)` is AWS's own.
-   * @default - the layer this library ships (`powertoolsLayer`), one per stack
+   * `POWERTOOLS_VERSION` under `nodejs/node_modules`. `PowertoolsLayer.public(this)` is AWS's own.
+   * @default - the layer this library ships (`PowertoolsLayer.bundled(this)`), one per stack
    */
   readonly powertoolsLayer?: ILayerVersion;
   /**
@@ -137,21 +126,27 @@ export interface RealtimeWebSocketApiProps {
    * @default - DynamoDB's AWS-managed key
    */
   readonly tableEncryptionKey?: IKey;
+}
+
+/** The functions RealtimeWebSocketApi creates for its built-in routes. */
+export interface WebSocketHandlers {
+  /** `$connect`: records the connection. */
+  readonly connect: LambdaFunction;
+  /** `$disconnect`: removes the connection and its subscriptions. */
+  readonly disconnect: LambdaFunction;
+  /** `$default`: tells clients which actions exist. */
+  readonly fallback: LambdaFunction;
+  /** `subscribe`. */
+  readonly subscribe: LambdaFunction;
+  /** `unsubscribe`. */
+  readonly unsubscribe: LambdaFunction;
+  /** `publish`: fans a message out to a channel's subscribers. */
+  readonly publish: LambdaFunction;
   /**
-   * Create the recommended alarms (and function alarms).
-   * @default true
+   * The bundled JWT authorizer of `$connect`, with `connectAuth: ApiAuth.jwt(...)`.
+   * @default - none
    */
-  readonly alarms?: boolean;
-  /**
-   * Create a CloudWatch dashboard.
-   * @default true
-   */
-  readonly dashboard?: boolean;
-  /**
-   * Output the URL clients connect to (`url`) as a stack output.
-   * @default true
-   */
-  readonly urlOutput?: boolean;
+  readonly authorizer?: LambdaFunction;
 }
 
 /** The CloudWatch namespace the built-in handlers publish their own metrics to (dimension `service`: the API name). */
@@ -171,30 +166,24 @@ export const WEBSOCKET_HANDLER_METRICS_NAMESPACE = 'RealtimeWebSocketApi';
  *   connectAuth: ApiAuth.jwt({ issuer: 'https://id.example.com/', audience: ['chat'] }),
  * });
  */
-export class RealtimeWebSocketApi extends Construct {
+export class RealtimeWebSocketApi extends ApiBase {
+  /** The CloudWatch namespace the built-in handlers publish their own metrics to (dimension `service`: the API name). */
+  public static readonly HANDLER_METRICS_NAMESPACE = WEBSOCKET_HANDLER_METRICS_NAMESPACE;
+
+  /** Route keys the construct owns; user routes may not reuse them. */
+  public static readonly BUILT_IN_ROUTES: string[] = [...BUILT_IN_WEBSOCKET_ROUTES];
+
   /** The WebSocket API. */
   public readonly api: apigwv2.WebSocketApi;
 
   /** The stage. */
   public readonly stage: apigwv2.WebSocketStage;
 
-  /** The stage name. */
-  public readonly stageName: string;
-
-  /** The URL clients connect to: `wss://...` (the custom domain's when there is one). */
-  public readonly url: string;
-
   /** The `@connections` management endpoint: `https://{apiId}.execute-api.{region}.amazonaws.com/{stage}`. */
   public readonly callbackUrl: string;
 
   /** The connection table. */
   public readonly connectionsTable: Table;
-
-  /** The custom domain, when one was given. */
-  public readonly domain?: ApiCustomDomain;
-
-  /** The stage's access-log group. */
-  public readonly accessLogGroup: ILogGroup;
 
   /**
    * The stage's execution-log group (`/aws/apigateway/<apiId>/<stage>`), created with the profile's
@@ -203,33 +192,12 @@ export class RealtimeWebSocketApi extends Construct {
   public readonly executionLogGroup?: ILogGroup;
 
   /** The built-in handler functions, by route role. */
-  public readonly handlers: {
-    readonly connect: LambdaFunction;
-    readonly disconnect: LambdaFunction;
-    readonly default: LambdaFunction;
-    readonly subscribe: LambdaFunction;
-    readonly unsubscribe: LambdaFunction;
-    readonly publish: LambdaFunction;
-    /** The JWT authorizer, with `connectAuth: ApiAuth.jwt(...)`. */
-    readonly authorizer?: LambdaFunction;
-  };
+  public readonly handlers: WebSocketHandlers;
 
   /** The Powertools layer every built-in handler runs with. */
   public readonly powertoolsLayer: ILayerVersion;
 
-  /** Every alarm (API and functions); empty when `alarms` is false. */
-  public readonly alarms: Alarm[];
-
-  /** The dashboard, unless `dashboard` is false. */
-  public readonly dashboard?: Dashboard;
-
-  /** The stage's metrics. */
-  public readonly metrics: ApiMetrics;
-
   private readonly props: RealtimeWebSocketApiProps;
-  private get apiName(): string {
-    return this.props.apiName ?? this.node.path.replace(/\//g, '-');
-  }
   private readonly routeNames: string[] = ['subscribe', 'unsubscribe', 'publish'];
   /** Powertools settings of every function the construct creates: one service name and one metrics namespace. */
   private get powertoolsEnvironment(): Record<string, string> {
@@ -240,32 +208,34 @@ export class RealtimeWebSocketApi extends Construct {
       POWERTOOLS_TRACE_ENABLED: String(this.props.profile.tracing),
     };
   }
-  private readonly observability: ApiObservability;
+  private readonly routes = new Map<string, apigwv2.WebSocketRoute>();
 
   constructor(scope: Construct, id: string, props: RealtimeWebSocketApiProps) {
-    super(scope, id);
+    super(scope, id, ApiKind.WEBSOCKET, props);
     this.props = props;
     const { profile } = props;
-    profile.validate(this);
     this.validateProps();
-    Aspects.of(this).add(new ApiGatewayPermissionAcknowledger(), { priority: AspectPriority.MUTATING });
 
     const apiName = this.apiName;
-    this.stageName = profile.stageName;
-    this.powertoolsLayer = props.powertoolsLayer ?? powertoolsLayer(this);
+    this.powertoolsLayer = props.powertoolsLayer ?? PowertoolsLayer.bundled(this);
     this.connectionsTable = new ConnectionsTable(this, 'Connections', { profile, encryptionKey: props.tableEncryptionKey }).table;
     this.api = new apigwv2.WebSocketApi(this, 'Api', {
       apiName,
       description: props.description,
       routeSelectionExpression: '$request.body.action',
     });
-    this.accessLogGroup = createStageLogGroup(this, 'AccessLogs', profile);
     this.stage = new apigwv2.WebSocketStage(this, 'Stage', { webSocketApi: this.api, ...v2StageOptions(profile, this.accessLogGroup, ApiKind.WEBSOCKET) });
     // Execution logs; WebSocket stages take no X-Ray setting, so a tracing profile traces only the functions.
     const cfnStage = this.stage.node.defaultChild as apigwv2.CfnStage;
     cfnStage.addPropertyOverride('DefaultRouteSettings.LoggingLevel', profile.executionLogLevel);
     cfnStage.addPropertyOverride('DefaultRouteSettings.DataTraceEnabled', profile.dataTrace);
     this.executionLogGroup = createExecutionLogGroup(this, profile, ApiKind.WEBSOCKET, this.api.apiId, this.stage);
+    this._setUpStage({
+      metrics: new ApiMetrics({ kind: ApiKind.WEBSOCKET, apiIdentifier: this.api.apiId, stageName: profile.stageName }),
+      executeApiUrl: this.stage.url,
+      mapDomain: (domain, basePath) => domain.mapV2Stage(this, 'DomainMapping', this.api, this.stage, ApiKind.WEBSOCKET, basePath),
+      urlDescription: `URL clients of ${apiName} connect to`,
+    });
 
     const { region, urlSuffix } = Stack.of(this);
     this.callbackUrl = `https://${this.api.apiId}.execute-api.${region}.${urlSuffix}/${profile.stageName}`;
@@ -275,19 +245,19 @@ export class RealtimeWebSocketApi extends Construct {
       ...this.powertoolsEnvironment,
     };
     const fn = (role: string, extra: Record<string, string> = {}) =>
-      createApiFunction(this, `${role.charAt(0).toUpperCase()}${role.slice(1)}Handler`, {
+      this._createFunction(`${role.charAt(0).toUpperCase()}${role.slice(1)}Handler`, {
         profile,
         source: { code: handlerCode(`websocket-${role}`) },
         description: `${apiName} WebSocket ${role} handler`,
         environment: { ...environment, ...extra },
         layers: [this.powertoolsLayer],
         options: props.functionOptions,
-      });
+      }) as LambdaFunction;
     const integrationTimeout = props.integrationTimeout ?? maxIntegrationTimeout(ApiKind.WEBSOCKET);
     const handlers = {
       connect: fn('connect'),
       disconnect: fn('disconnect'),
-      default: fn('default', { AVAILABLE_ROUTES: Lazy.string({ produce: () => this.routeNames.join(',') }) }),
+      fallback: fn('default', { AVAILABLE_ROUTES: Lazy.string({ produce: () => this.routeNames.join(',') }) }),
       subscribe: fn('subscribe', { MAX_SUBSCRIPTIONS_PER_CONNECTION: String(props.maxSubscriptionsPerConnection ?? 100) }),
       unsubscribe: fn('unsubscribe'),
       publish: fn('publish', {
@@ -297,49 +267,34 @@ export class RealtimeWebSocketApi extends Construct {
         INTEGRATION_TIMEOUT_MS: String(integrationTimeout.toMilliseconds()),
       }),
     };
-    for (const role of Object.keys(TABLE_ACTIONS) as Array<keyof typeof TABLE_ACTIONS>) this.grantTable(handlers[role], TABLE_ACTIONS[role], role === 'publish');
+    this.grantTable(handlers.connect, TABLE_ACTIONS.connect);
+    this.grantTable(handlers.disconnect, TABLE_ACTIONS.disconnect);
+    this.grantTable(handlers.subscribe, TABLE_ACTIONS.subscribe);
+    this.grantTable(handlers.unsubscribe, TABLE_ACTIONS.unsubscribe);
+    this.grantTable(handlers.publish, TABLE_ACTIONS.publish, true);
     this.grantManageConnections(handlers.publish);
+    // The route handlers answer failures (500) instead of throwing them, so Lambda's Errors metric
+    // stays at 0: alarm on the internal errors they count themselves.
+    this._watchErrorCount('HandlerInternalErrors', this.metricHandlerInternalErrors(), `${apiName} (${profile.stageName}): route handler internal errors`);
 
-    const authorizer = this.createAuthorizer();
-    this.handlers = { ...handlers, authorizer: authorizer?.fn };
-    this.addBuiltInRoute('$connect', handlers.connect, authorizer?.authorizer, false);
+    const connectAuth = props.connectAuth.isPublic
+      ? undefined
+      : props.connectAuth._bindWebSocket({
+          scope: this,
+          prop: 'connectAuth',
+          kind: ApiKind.WEBSOCKET,
+          name: 'ConnectAuthorizer',
+          jwtAuthorizerFunction: (auth, fnId) => this.jwtAuthorizerFunction(auth, fnId),
+        });
+    this.handlers = { ...handlers, authorizer: connectAuth?.authorizerFunction as LambdaFunction | undefined };
+    this.addBuiltInRoute('$connect', handlers.connect, connectAuth?.authorizer, false);
     this.addBuiltInRoute('$disconnect', handlers.disconnect, undefined, false);
-    this.addBuiltInRoute('$default', handlers.default, undefined, true);
+    this.addBuiltInRoute('$default', handlers.fallback, undefined, true);
     this.addBuiltInRoute('subscribe', handlers.subscribe, undefined, true);
     this.addBuiltInRoute('unsubscribe', handlers.unsubscribe, undefined, true);
     this.addBuiltInRoute('publish', handlers.publish, undefined, true);
-
-    if (props.customDomain) {
-      this.domain = resolveCustomDomain(this, 'Domain', props.customDomain, ApiKind.WEBSOCKET);
-      const basePath = props.customDomain.basePath;
-      this.domain.mapV2Stage(this, 'DomainMapping', this.api, this.stage, ApiKind.WEBSOCKET, basePath);
-      this.url = this.domain.urlFor(basePath);
-    } else {
-      this.url = this.stage.url;
-    }
-
-    this.metrics = new ApiMetrics({ kind: ApiKind.WEBSOCKET, apiIdentifier: this.api.apiId, stageName: profile.stageName });
-    this.observability = new ApiObservability(this, {
-      metrics: this.metrics,
-      profile,
-      apiName,
-      alarms: props.alarms ?? true,
-      dashboard: props.dashboard ?? true,
-    });
-    this.alarms = this.observability.alarms;
-    this.dashboard = this.observability.dashboard;
-    for (const [role, handler] of Object.entries(this.handlers)) {
-      // The authorizer refuses a token by throwing: its errors alarm is AuthorizerErrors below.
-      if (handler) this.observability.watchFunction(`${role}Handler`, handler, { errors: role !== 'authorizer' });
-    }
-    // The route handlers answer failures (500) instead of throwing them, so Lambda's Errors metric
-    // stays at 0: alarm on the internal errors they count themselves.
-    this.observability.watchErrorCount('HandlerInternalErrors', this.metricHandlerInternalErrors(), `${apiName} (${profile.stageName}): route handler internal errors`);
-    if (this.handlers.authorizer) {
-      this.observability.watchErrorCount('AuthorizerErrors', this.metricAuthorizerErrors(), `${apiName} (${profile.stageName}): $connect authorizer errors (IdP or configuration)`);
-    }
-    if (props.urlOutput ?? true) new CfnOutput(this, 'Url', { value: this.url, description: `URL clients of ${apiName} connect to` });
     for (const [name, handler] of Object.entries(props.routes ?? {})) this.addUserRoute(`routes[${JSON.stringify(name)}]`, name, handler, {});
+    for (const [routeKey, throttle] of Object.entries(props.routeThrottles ?? {})) this.throttleRoute(`routeThrottles[${JSON.stringify(routeKey)}]`, routeKey, throttle);
   }
 
   /**
@@ -377,7 +332,22 @@ export class RealtimeWebSocketApi extends Construct {
     this.grantManageConnections(handler);
     this.routeNames.push(name);
     this.addRouteTo(name, handler, undefined, true, options.timeout);
-    this.observability.watchFunction(`${name.replace(/[^A-Za-z0-9]/g, '')}Route`, handler);
+    this._watchFunction(`${name.replace(/[^A-Za-z0-9]/g, '')}Route`, handler);
+    if (options.throttle) this.throttleRoute(`${prop}.throttle`, name, options.throttle, true);
+  }
+
+  /** Throttles one route of the stage; the route key must be one of this API's routes. */
+  private throttleRoute(prop: string, routeKey: string, throttle: RouteThrottleOptions, known = false): void {
+    const route = this.routes.get(routeKey);
+    if (!route && !known) {
+      throw new ApiPatternsError(
+        'RouteThrottleKeyUnknown',
+        `${prop} names a route this API does not have (routes: ${[...this.routes.keys()].join(', ')}); add the route first, or throttle it with addRoute(name, handler, { throttle }). Got: ${describeValue(routeKey)}`,
+        this,
+      );
+    }
+    validateRouteThrottle(this, known ? prop : prop, throttle);
+    throttleV2Route(this.stage, this.routes.get(routeKey)!, routeKey, throttle);
   }
 
   /**
@@ -398,19 +368,9 @@ export class RealtimeWebSocketApi extends Construct {
     );
   }
 
-  /** Any AWS/ApiGateway metric of the stage. */
-  public metric(metricName: string, props?: MetricOptions): Metric {
-    return this.metrics.metric(metricName, props);
-  }
-
   /** Execution errors (Average: the 0..1 rate, 1 minute). */
   public metricExecutionError(props?: MetricOptions): Metric {
     return this.metrics.metricServerError(props);
-  }
-
-  /** Client errors (Average: the 0..1 rate, 1 minute). */
-  public metricClientError(props?: MetricOptions): Metric {
-    return this.metrics.metricClientError(props);
   }
 
   /** Messages (Sum, 1 minute). */
@@ -423,17 +383,12 @@ export class RealtimeWebSocketApi extends Construct {
     return this.metrics.metricConnectCount(props);
   }
 
-  /** Integration latency (p90, 1 minute). */
-  public metricIntegrationLatency(props?: MetricOptions): Metric {
-    return this.metrics.metricIntegrationLatency(props);
-  }
-
   /**
    * Any metric the built-in handlers publish (namespace `RealtimeWebSocketApi`, dimension
    * `service` = the API name), e.g. `Deliveries`, `FailedDeliveries`, `RequestErrors`. Default: Sum, 1 minute.
    */
   public metricHandler(metricName: string, props?: MetricOptions): Metric {
-    return serviceMetric(WEBSOCKET_HANDLER_METRICS_NAMESPACE, this.apiName, metricName, props);
+    return this._handlerMetric(WEBSOCKET_HANDLER_METRICS_NAMESPACE, metricName, props);
   }
 
   /** Internal errors of the route handlers, which they answer with a 500 instead of throwing (Sum, 1 minute). */
@@ -455,7 +410,15 @@ export class RealtimeWebSocketApi extends Construct {
     if (props.maxSubscriptionsPerConnection !== undefined) {
       validateIntegerRange(this, 'MaxSubscriptionsInvalid', 'maxSubscriptionsPerConnection', props.maxSubscriptionsPerConnection, 1, 1000);
     }
-    const credentialInQuery = this.connectCredentialInQueryString();
+    const auth = props.connectAuth;
+    if (!auth) {
+      throw new ApiPatternsError(
+        'ConnectUnauthorized',
+        'connectAuth is required for $connect: use ApiAuth.jwt(...), ApiAuth.iam() or ApiAuth.lambdaRequest(...), or ApiAuth.none() to accept anyone. Got: undefined',
+        this,
+      );
+    }
+    const credentialInQuery = auth._credentialInQueryString();
     if (props.profile.dataTrace && credentialInQuery) {
       throw new ApiPatternsError(
         'DataTraceLogsCredentials',
@@ -463,80 +426,42 @@ export class RealtimeWebSocketApi extends Construct {
         this,
       );
     }
-    if (props.publicConnect && props.connectAuth) {
-      throw new ApiPatternsError('ConnectAuthAmbiguous', `publicConnect is true but connectAuth is set too; choose one. Got: ${props.connectAuth.type}`, this);
-    }
-    if (!props.publicConnect && !props.connectAuth) {
-      throw new ApiPatternsError(
-        'ConnectUnauthorized',
-        'connectAuth is required for $connect: use ApiAuth.jwt(...), ApiAuth.iam() or ApiAuth.lambdaRequest(...), or set publicConnect: true to accept anyone. Got: neither',
-        this,
-      );
-    }
-    if (this.props.profile.caching) {
+    if (props.profile.caching) {
       throw new ApiPatternsError(
         'RestOnlyFeature',
         'caching (profile.caching) needs a REST API; WebSocket APIs have no stage cache. Got: a profile with caching',
         this,
       );
     }
-    const auth = props.connectAuth;
-    if (auth?.options.resultsCacheTtl !== undefined && auth.options.resultsCacheTtl.toSeconds() > 0) {
+    const ttl = auth._resultsCacheTtl();
+    if (ttl !== undefined && ttl.toSeconds() > 0) {
       throw new ApiPatternsError(
         'ConnectAuthCacheUnsupported',
-        `connectAuth.resultsCacheTtl must be unset: API Gateway does not cache authorizer results on WebSocket APIs. Got: ${auth.options.resultsCacheTtl.toSeconds()} s`,
-        this,
-      );
-    }
-    if (auth?.type === ApiAuthType.LAMBDA_REQUEST) {
-      validateIdentitySources(this, 'connectAuth.identitySources', auth.options.identitySources!, WEBSOCKET_IDENTITY_SOURCE, 'route.request.querystring.token');
-    }
-    const supported = [ApiAuthType.JWT, ApiAuthType.IAM, ApiAuthType.LAMBDA_REQUEST];
-    if (props.connectAuth && !supported.includes(props.connectAuth.type)) {
-      throw new ApiPatternsError(
-        'ConnectAuthUnsupported',
-        `connectAuth must be ApiAuth.jwt, ApiAuth.iam or ApiAuth.lambdaRequest on a WebSocket API. Got: ${props.connectAuth.type}`,
+        `connectAuth.resultsCacheTtl must be unset: API Gateway does not cache authorizer results on WebSocket APIs. Got: ${ttl.toSeconds()} s`,
         this,
       );
     }
   }
 
-  /** What credential `$connect` can receive in its query string, which data trace would log; undefined when none. */
-  private connectCredentialInQueryString(): string | undefined {
-    const auth = this.props.connectAuth;
-    switch (auth?.type) {
-      case ApiAuthType.JWT:
-        return 'a JWT (?token=)';
-      case ApiAuthType.IAM:
-        return 'SigV4 credentials when clients sign the URL (X-Amz-Signature, X-Amz-Security-Token)';
-      case ApiAuthType.LAMBDA_REQUEST: {
-        const fromQuery = (auth.options.identitySources ?? []).filter((source) => source.startsWith('route.request.querystring.'));
-        return fromQuery.length > 0 ? `identity sources (${fromQuery.join(', ')})` : undefined;
-      }
-      default:
-        return undefined;
-    }
-  }
-
-  private createAuthorizer(): { authorizer: apigwv2.IWebSocketRouteAuthorizer; fn?: LambdaFunction } | undefined {
-    const auth = this.props.connectAuth;
-    if (!auth) return undefined;
-    if (auth.type === ApiAuthType.IAM) return { authorizer: new WebSocketIamAuthorizer() };
-    if (auth.type === ApiAuthType.LAMBDA_REQUEST) {
-      return {
-        authorizer: new WebSocketLambdaAuthorizer('ConnectAuthorizer', auth.options.handler!, { identitySource: auth.options.identitySources }),
-      };
-    }
-    const fn = createApiFunction(this, 'AuthorizerHandler', {
-      profile: this.props.profile,
-      source: { code: handlerCode('websocket-authorizer') },
-      description: `JWT authorizer of ${this.node.path} ($connect, token query parameter)`,
-      environment: { ...jwtAuthorizerEnvironment(auth), ...this.powertoolsEnvironment },
-      layers: [this.powertoolsLayer],
-      options: this.props.functionOptions,
-    });
-    // The token rides in the query string: browsers cannot set headers on a WebSocket.
-    return { fn, authorizer: new WebSocketLambdaAuthorizer('ConnectAuthorizer', fn, { identitySource: ['route.request.querystring.token'] }) };
+  /**
+   * The bundled JWT authorizer of `$connect`. It refuses a token by throwing, so it is alarmed on
+   * the `AuthorizerErrors` it counts itself (IdP unreachable, configuration), not on Lambda Errors.
+   */
+  private jwtAuthorizerFunction(auth: JwtAuthorization, fnId: string): IFunction {
+    const fn = this._createFunction(
+      fnId,
+      {
+        profile: this.profile,
+        source: { code: handlerCode('websocket-authorizer') },
+        description: `JWT authorizer of ${this.node.path} ($connect, token query parameter)`,
+        environment: { ...auth.authorizerEnvironment(), ...this.powertoolsEnvironment },
+        layers: [this.powertoolsLayer],
+        options: this.props.functionOptions,
+      },
+      { errors: false },
+    );
+    this._watchErrorCount('AuthorizerErrors', this.metricAuthorizerErrors(), `${this.apiName} (${this.stageName}): $connect authorizer errors (IdP or configuration)`);
+    return fn;
   }
 
   private addBuiltInRoute(key: string, handler: IFunction, authorizer: apigwv2.IWebSocketRouteAuthorizer | undefined, returnResponse: boolean): void {
@@ -554,12 +479,13 @@ export class RealtimeWebSocketApi extends Construct {
       timeout: timeout ?? this.props.integrationTimeout,
     });
     const route = this.api.addRoute(key, { integration, authorizer, returnResponse });
+    this.routes.set(key, route);
     if (key !== '$connect') {
       const reason = `API Gateway authorizes a WebSocket connection once, on $connect; "${key}" runs on a connection that has already passed it, and WebSocket routes other than $connect cannot take an authorizer.`;
       acknowledgeGuardRule(route, 'api_gw_v2_authorization_type_configured_check', reason);
       acknowledgeRule(route, 'AwsSolutions', 'APIG4', reason);
-    } else if (this.props.publicConnect) {
-      const reason = 'The API owner set publicConnect: true, an explicit choice to accept connections without authorization (e.g. a public feed).';
+    } else if (this.props.connectAuth.isPublic) {
+      const reason = 'The API owner set connectAuth: ApiAuth.none(), an explicit choice to accept connections without authorization (e.g. a public feed).';
       acknowledgeGuardRule(route, 'api_gw_v2_authorization_type_configured_check', reason);
       acknowledgeRule(route, 'AwsSolutions', 'APIG4', reason);
     }

@@ -1,40 +1,31 @@
 import { relative, sep } from 'node:path';
-import { AspectPriority, Aspects, CfnOutput } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
-import type { Alarm, Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
-import type { Dashboard } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Grant, IGrantable, PolicyDocument } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
-import { ApiGatewayPermissionAcknowledger } from '../core/acknowledgments';
-import { grantOnRunTimeResources } from '../core/grants';
-import type { FunctionAlarmOptions } from '../core/alarms';
-import { ApiObservability } from '../core/api-observability';
-import { createApiFunction, validateApiFunctionOptions } from '../core/api-function';
-import type { ApiFunctionOptions, ApiFunctionSource } from '../core/api-function';
-import { ApiAuthType, jwtAuthorizerEnvironment, restIdentityCacheKeys } from '../core/api-auth';
-import type { ApiAuth } from '../core/api-auth';
-import { ApiKind } from '../core/api-kind';
-import { serviceMetric } from '../core/api-metrics';
-import type { ApiMetrics } from '../core/api-metrics';
-import { resolveCors } from '../core/cors';
-import type { CorsOptions } from '../core/cors';
-import { resolveCustomDomain } from '../core/custom-domain';
-import type { ApiCustomDomain, CustomDomainOptions } from '../core/custom-domain';
-import { ApiPatternsError, describeValue } from '../core/errors';
-import { handlerCode } from '../core/handler-asset';
-import { parseRouteKey, RouteKeyRegistry } from '../core/route-key';
-import type { StageProfile } from '../core/stage-profile';
-import { createStageLogGroup } from '../core/stage-log-group';
-import { validateCacheKeyParameters, validateCacheTtl, validateIntegrationTimeout } from '../core/validation';
-import { HttpBackend } from './http-backend';
-import { RestBackend } from './rest-backend';
-import type { ApiBackend, ApiBackendProps, ResolvedRoute } from './api-backend';
-import { RouteIntegrationType } from './route-integration';
-import type { EntryIntegrationOptions } from './route-integration';
-import type { RouteOptions } from './route-options';
+import type { Construct } from 'constructs';
+import { ApiBase } from '../core/api-base/api-base';
+import type { ApiBaseProps } from '../core/api-base/api-base';
+import { ApiKind } from '../core/api-base/api-kind';
+import type { Authorization } from '../core/auth/authorization';
+import type { JwtAuthorization } from '../core/auth/jwt-authorization';
+import type { ApiBackend, ApiBackendProps } from '../core/backends/api-backend';
+import { HttpBackend } from '../core/backends/http-backend';
+import { RestBackend } from '../core/backends/rest-backend';
+import { validateApiFunctionOptions } from '../core/functions/api-function';
+import type { ApiFunctionOptions } from '../core/functions/api-function';
+import { handlerCode } from '../core/functions/handler-asset';
+import type { EntryIntegrationOptions } from '../core/integrations/entry-integration';
+import { clientFacingDocument, OpenApiDocumentFiles } from '../core/openapi/openapi-document';
+import { resolveCors } from '../core/routing/cors';
+import type { CorsOptions } from '../core/routing/cors';
+import { ApiFeature, requireFeature } from '../core/routing/protocol-features';
+import type { RouteOptions } from '../core/routing/route-options';
+import { RouteTable } from '../core/routing/route-table';
+import { grantOnRunTimeResources } from '../core/security/grants';
+import { ApiPatternsError, describeValue } from '../core/validation/errors';
 
 /** A path relative to the app's directory, with forward slashes. */
 function relativeToApp(path: string): string {
@@ -69,28 +60,14 @@ function sameOptions(a: EntryIntegrationOptions, b: EntryIntegrationOptions): bo
   return [...keys].every((key) => same(a[key], b[key]));
 }
 
-/** Which API Gateway API a ServerlessApi builds. */
-export enum ApiProtocol {
-  /** REST API (v1): every feature, including caching, WAF, API keys, X-Ray and request validation. */
-  REST = 'REST',
-  /** HTTP API (v2): cheaper and faster, without the REST-only features. */
-  HTTP = 'HTTP',
-}
-
 /** Props of {@link ServerlessApi}. */
-export interface ServerlessApiProps {
-  /** The stage: name, throttling, logs, tracing, caching, retention, alarms. */
-  readonly profile: StageProfile;
+export interface ServerlessApiProps extends ApiBaseProps {
   /**
-   * REST or HTTP API. Asking an HTTP API for a REST-only feature fails at synth.
-   * @default ApiProtocol.REST
+   * `ApiKind.REST` or `ApiKind.HTTP`. Asking an HTTP API for a REST-only feature fails at synth.
+   * The API's name is its REST `ApiName` metric dimension: keep it ASCII.
+   * @default ApiKind.REST
    */
-  readonly protocol?: ApiProtocol;
-  /**
-   * Name of the API (and of its REST `ApiName` metric dimension; keep it ASCII).
-   * @default - the construct path
-   */
-  readonly apiName?: string;
+  readonly kind?: ApiKind;
   /**
    * Description of the API.
    * @default - none
@@ -103,10 +80,10 @@ export interface ServerlessApiProps {
   readonly routes?: Record<string, RouteOptions>;
   /**
    * Authorization of every route that does not set its own. Without it, each route needs `auth`
-   * or an explicit `public: true`.
+   * (`ApiAuth.none()` for an explicitly public route).
    * @default - none
    */
-  readonly defaultAuth?: ApiAuth;
+  readonly defaultAuth?: Authorization;
   /**
    * CORS for browser clients. Preflight (OPTIONS) is answered without authorization or API key. On
    * REST APIs, API Gateway's own error answers carry the CORS headers when one origin (or `*`) is
@@ -115,11 +92,6 @@ export interface ServerlessApiProps {
    * @default - no CORS
    */
   readonly cors?: CorsOptions;
-  /**
-   * Custom domain: create one, or share an `ApiCustomDomain` under a base path.
-   * @default - only the execute-api URL
-   */
-  readonly customDomain?: CustomDomainOptions;
   /**
    * Turn off the default execute-api endpoint, so clients must use the custom domain.
    * @default false
@@ -156,41 +128,23 @@ export interface ServerlessApiProps {
    */
   readonly clientCertificate?: boolean;
   /**
-   * Create the recommended alarms (and function alarms).
+   * Write the API's OpenAPI documents into the cloud assembly when the app synthesizes, next to the
+   * stack's template: `<apiName>.openapi.json` (the definition, with API Gateway's extensions) and
+   * `<apiName>.client.openapi.json` (for client generators).
    * @default true
    */
-  readonly alarms?: boolean;
-  /**
-   * Create a CloudWatch dashboard.
-   * @default true
-   */
-  readonly dashboard?: boolean;
-  /**
-   * Output the base URL clients use (`url`: the custom domain's when there is one) as a stack output.
-   * @default true
-   */
-  readonly urlOutput?: boolean;
+  readonly openApiFiles?: boolean;
 }
 
 /** The CloudWatch namespace the bundled JWT authorizer counts `AuthorizerErrors` in (dimension `service`: the API name). */
 export const SERVERLESS_API_HANDLER_METRICS_NAMESPACE = 'ServerlessApi';
 
-/** Methods whose answers may be cached: reads only. */
-const CACHEABLE_METHODS: readonly string[] = ['GET', 'HEAD'];
-
-/** REST-only props and the words used for them in errors. */
-const REST_ONLY_PROPS: Array<[keyof ServerlessApiProps, string]> = [
-  ['endpointType', 'private or edge endpoints (endpointType)'],
-  ['webAclArn', 'WAF (webAclArn)'],
-  ['resourcePolicy', 'resource policies (resourcePolicy)'],
-  ['clientCertificate', 'client certificates (clientCertificate)'],
-];
-
 /**
- * API Gateway in front of Lambda, production-ready: a REST API (or an HTTP API when its features
- * suffice), routes as `'METHOD /path'` keys with Lambda, mock and HTTP proxy backends,
- * authorization required on every route unless marked public, CORS, request validation, caching,
- * a stage from the profile with JSON access logs, execution logs and X-Ray, an optional custom
+ * API Gateway in front of Lambda and AWS services, production-ready: a REST API built from an
+ * OpenAPI definition (or an HTTP API when its features suffice), routes as `'METHOD /path'` keys
+ * with Lambda, AWS service, mock and HTTP backends, authorization required on every route unless
+ * it is explicitly `ApiAuth.none()`, CORS, request validation, caching, throttling per route, a
+ * stage from the profile with JSON access logs, execution logs and X-Ray, an optional custom
  * domain, AWS's recommended alarms and a dashboard.
  *
  * @example
@@ -199,43 +153,25 @@ const REST_ONLY_PROPS: Array<[keyof ServerlessApiProps, string]> = [
  *   defaultAuth: ApiAuth.jwt({ issuer: 'https://id.example.com/', audience: ['items'] }),
  *   routes: {
  *     'GET /items': { integration: RouteIntegration.entry('lambda/items.ts') },
- *     'GET /health': { integration: RouteIntegration.mock({ body: { ok: true } }), public: true },
+ *     'GET /health': { integration: RouteIntegration.mock({ body: '{"ok":true}' }), auth: ApiAuth.none() },
  *   },
  * });
  */
-export class ServerlessApi extends Construct {
-  /** REST or HTTP. */
-  public readonly protocol: ApiProtocol;
+export class ServerlessApi extends ApiBase {
+  /** The CloudWatch namespace the bundled JWT authorizer counts `AuthorizerErrors` in (dimension `service`: the API name). */
+  public static readonly HANDLER_METRICS_NAMESPACE = SERVERLESS_API_HANDLER_METRICS_NAMESPACE;
 
-  /** The REST API (protocol REST). */
-  public readonly restApi?: apigw.RestApi;
+  /** The REST API (kind REST), built from `openApiDocument`. */
+  public readonly restApi?: apigw.SpecRestApi;
 
-  /** The REST stage (protocol REST). */
+  /** The REST stage (kind REST). */
   public readonly restStage?: apigw.Stage;
 
-  /** The HTTP API (protocol HTTP). */
+  /** The HTTP API (kind HTTP). */
   public readonly httpApi?: apigwv2.HttpApi;
 
-  /** The HTTP stage (protocol HTTP). */
+  /** The HTTP stage (kind HTTP). */
   public readonly httpStage?: apigwv2.HttpStage;
-
-  /** The stage name. */
-  public readonly stageName: string;
-
-  /** The API's name (the REST `ApiName` metric dimension, the `service` of the bundled authorizer's metrics). */
-  public readonly apiName: string;
-
-  /** The base URL clients use: the custom domain's when there is one, the stage's otherwise. Ends with `/`. */
-  public readonly url: string;
-
-  /** The execute-api URL of the stage. Ends with `/`. */
-  public readonly executeApiUrl: string;
-
-  /** The custom domain, when one was given. */
-  public readonly domain?: ApiCustomDomain;
-
-  /** The stage's access-log group. */
-  public readonly accessLogGroup: ILogGroup;
 
   /**
    * The REST stage's execution-log group (`API-Gateway-Execution-Logs_<apiId>/<stage>`), created
@@ -244,48 +180,41 @@ export class ServerlessApi extends Construct {
    */
   public readonly executionLogGroup?: ILogGroup;
 
-  /** Functions the construct created (entry routes and authorizers), by name. */
-  public readonly functions: Record<string, IFunction> = {};
-
-  /** Every alarm (API and functions); empty when `alarms` is false. */
-  public readonly alarms: Alarm[];
-
-  /** The dashboard, unless `dashboard` is false. */
-  public readonly dashboard?: Dashboard;
-
-  /** The stage's metrics. */
-  public readonly metrics: ApiMetrics;
+  /**
+   * The API's OpenAPI 3.0 definition. On REST APIs it is the body the API is imported from, with
+   * API Gateway's `x-amazon-apigateway-*` extensions (it may hold CloudFormation references); on
+   * HTTP APIs it describes the routes the construct created. Routes added later appear in it.
+   */
+  public readonly openApiDocument: Record<string, unknown>;
 
   private readonly props: ServerlessApiProps;
   private readonly backend: ApiBackend;
-  private readonly routeKeys = new RouteKeyRegistry(this);
+  private readonly routeTable: RouteTable;
   private readonly entryFunctions = new Map<string, { readonly fn: IFunction; readonly options: EntryIntegrationOptions; readonly prop: string }>();
-  private readonly observability: ApiObservability;
   private authorizerErrorsWatched = false;
 
   constructor(scope: Construct, id: string, props: ServerlessApiProps) {
-    super(scope, id);
+    const kind = props.kind ?? ApiKind.REST;
+    super(scope, id, kind, props);
     this.props = props;
-    this.protocol = props.protocol ?? ApiProtocol.REST;
-    const kind = this.protocol === ApiProtocol.REST ? ApiKind.REST : ApiKind.HTTP;
-    props.profile.validate(this);
-    Aspects.of(this).add(new ApiGatewayPermissionAcknowledger(), { priority: AspectPriority.MUTATING });
-    if (this.protocol === ApiProtocol.HTTP) this.rejectRestOnlyProps();
+    if (kind === ApiKind.WEBSOCKET) {
+      throw new ApiPatternsError('ApiKindInvalid', `kind must be ApiKind.REST or ApiKind.HTTP; WebSocket APIs are built by RealtimeWebSocketApi. Got: ${describeValue(kind)}`, this);
+    }
+    this.rejectMissingFeatures();
     const cors = props.cors ? resolveCors(this, 'cors', props.cors) : undefined;
+    this.routeTable = new RouteTable(this, { kind, profile: props.profile, defaultAuth: props.defaultAuth });
 
-    this.accessLogGroup = createStageLogGroup(this, 'AccessLogs', props.profile);
-    const apiName = props.apiName ?? this.node.path.replace(/\//g, '-');
-    this.apiName = apiName;
     const backendProps: ApiBackendProps = {
-      apiName,
+      apiName: this.apiName,
       description: props.description,
       profile: props.profile,
       accessLogGroup: this.accessLogGroup,
       cors,
       disableExecuteApiEndpoint: props.disableExecuteApiEndpoint,
-      createJwtAuthorizerFunction: (id, auth) => this.createJwtAuthorizerFunction(id, auth),
+      jwtAuthorizerFunction: (auth, fnId) => this.jwtAuthorizerFunction(auth, fnId),
+      entryFunction: (entry, options, prop) => this.entryFunction(entry, options, prop),
     };
-    if (this.protocol === ApiProtocol.REST) {
+    if (kind === ApiKind.REST) {
       const rest = new RestBackend(this, {
         ...backendProps,
         tracing: props.tracing ?? props.profile.tracing,
@@ -304,29 +233,15 @@ export class ServerlessApi extends Construct {
       this.httpStage = http.stage;
       this.backend = http;
     }
-    this.stageName = props.profile.stageName;
-    this.metrics = this.backend.metrics;
-    this.executeApiUrl = this.backend.url;
-
-    if (props.customDomain) {
-      this.domain = resolveCustomDomain(this, 'Domain', props.customDomain, kind);
-      this.backend.mapDomain(this.domain, props.customDomain.basePath);
-      this.url = props.customDomain.basePath ? `${this.domain.urlFor(props.customDomain.basePath)}/` : this.domain.urlFor();
-    } else {
-      this.url = this.executeApiUrl;
-    }
-    if (props.urlOutput ?? true) new CfnOutput(this, 'Url', { value: this.url, description: `Base URL of ${apiName}` });
-
-    this.observability = new ApiObservability(this, {
-      metrics: this.metrics,
-      profile: props.profile,
-      apiName,
-      alarms: props.alarms ?? true,
-      dashboard: props.dashboard ?? true,
+    this.openApiDocument = this.backend.document;
+    this._setUpStage({
+      metrics: this.backend.metrics,
+      executeApiUrl: this.backend.url,
+      mapDomain: (domain, basePath) => this.backend.mapDomain(domain, basePath),
       caching: kind === ApiKind.REST && props.profile.caching !== undefined,
+      urlDescription: `Base URL of ${this.apiName}`,
     });
-    this.alarms = this.observability.alarms;
-    this.dashboard = this.observability.dashboard;
+    if (props.openApiFiles ?? true) new OpenApiDocumentFiles(this, 'OpenApiFiles', { document: this.openApiDocument, fileName: this.apiName });
 
     for (const [routeKey, options] of Object.entries(props.routes ?? {})) {
       this.addRouteInternal(`routes[${JSON.stringify(routeKey)}]`, routeKey, options);
@@ -334,26 +249,24 @@ export class ServerlessApi extends Construct {
   }
 
   /**
+   * The client-facing variant of `openApiDocument`: without API Gateway's `x-amazon-apigateway-*`
+   * extensions, for client generators (openapi-typescript, OpenAPI Generator).
+   */
+  public clientOpenApiDocument(): Record<string, unknown> {
+    return clientFacingDocument(this.openApiDocument);
+  }
+
+  /**
    * Adds a route, `'METHOD /path/{param}'`. Fails at synth on a malformed or duplicate key, a
-   * missing authorization that is not marked public, or a feature the protocol lacks.
+   * route without authorization (and not `ApiAuth.none()`), or a feature the kind of API lacks.
    */
   public addRoute(routeKey: string, options: RouteOptions): void {
     this.addRouteInternal(`addRoute(${JSON.stringify(routeKey)})`, routeKey, options);
   }
 
-  /** Any AWS/ApiGateway metric of the stage. */
-  public metric(metricName: string, props?: MetricOptions): Metric {
-    return this.metrics.metric(metricName, props);
-  }
-
   /** 5xx rate (Average, 1 minute). */
   public metricServerError(props?: MetricOptions): Metric {
     return this.metrics.metricServerError(props);
-  }
-
-  /** 4xx rate (Average, 1 minute). */
-  public metricClientError(props?: MetricOptions): Metric {
-    return this.metrics.metricClientError(props);
   }
 
   /** Requests (Sum, 1 minute). */
@@ -366,17 +279,12 @@ export class ServerlessApi extends Construct {
     return this.metrics.metricLatency(props);
   }
 
-  /** Integration latency (p90, 1 minute). */
-  public metricIntegrationLatency(props?: MetricOptions): Metric {
-    return this.metrics.metricIntegrationLatency(props);
-  }
-
   /**
    * Failures of the bundled JWT authorizer that are not the token's fault, e.g. the IdP is
    * unreachable (namespace `ServerlessApi`, dimension `service` = the API name; Sum, 1 minute).
    */
   public metricAuthorizerErrors(props?: MetricOptions): Metric {
-    return serviceMetric(SERVERLESS_API_HANDLER_METRICS_NAMESPACE, this.apiName, 'AuthorizerErrors', props);
+    return this._handlerMetric(SERVERLESS_API_HANDLER_METRICS_NAMESPACE, 'AuthorizerErrors', props);
   }
 
   /**
@@ -386,7 +294,7 @@ export class ServerlessApi extends Construct {
    */
   public grantInvalidateCache(grantee: IGrantable): Grant {
     if (!this.restApi || !this.restStage) {
-      throw new ApiPatternsError('RestOnlyFeature', `grantInvalidateCache() needs a REST API; caching is REST-only. Got: protocol ${this.protocol}`, this);
+      throw new ApiPatternsError('RestOnlyFeature', `grantInvalidateCache() needs a REST API; caching is REST-only. Got: kind ${this.kind}`, this);
     }
     return grantOnRunTimeResources(
       grantee,
@@ -397,74 +305,15 @@ export class ServerlessApi extends Construct {
   }
 
   private addRouteInternal(prop: string, routeKey: string, options: RouteOptions): void {
-    const route = parseRouteKey(this, prop, routeKey);
-    this.routeKeys.add(prop, route);
-    const auth = options.auth ?? this.props.defaultAuth;
-    if (options.public && options.auth) {
-      throw new ApiPatternsError('RouteAuthAmbiguous', `${prop} is marked public but also sets auth; choose one. Got: public true and auth ${options.auth.type}`, this);
-    }
-    if (!options.public && !auth) {
-      throw new ApiPatternsError(
-        'RouteUnauthorized',
-        `${prop} has no authorization: set auth on the route, defaultAuth on the API, or public: true to serve it without authorization. Got: ${describeValue(route.key)}`,
-        this,
-      );
-    }
-    if (options.timeout) {
-      validateIntegrationTimeout(this, `${prop}.timeout`, options.timeout, this.protocol === ApiProtocol.REST ? ApiKind.REST : ApiKind.HTTP);
-    }
-    if (this.protocol === ApiProtocol.HTTP) {
-      const restOnly: Array<[unknown, string]> = [
-        [options.requestSchema, 'request validation (requestSchema)'],
-        [options.cache, 'caching (cache)'],
-        [options.apiKeyRequired, 'API keys (apiKeyRequired)'],
-        [options.integration.type === RouteIntegrationType.MOCK ? true : undefined, 'mock integrations (RouteIntegration.mock)'],
-      ];
-      for (const [value, feature] of restOnly) {
-        if (value !== undefined && value !== false) this.restOnly(`${prop}: ${feature}`);
-      }
-    }
-    if (options.cache) {
-      validateCacheTtl(this, `${prop}.cache.ttl`, options.cache.ttl);
-      if (!CACHEABLE_METHODS.includes(route.method)) {
-        throw new ApiPatternsError(
-          'RouteCacheMethodInvalid',
-          `${prop}.cache is allowed only on GET and HEAD routes: a cached ${route.method} would answer writes from the cache. Got: ${describeValue(route.key)}`,
-          this,
-        );
-      }
-      validateCacheKeyParameters(this, `${prop}.cache.keyParameters`, options.cache.keyParameters ?? []);
-      if (auth && !options.public && !restIdentityCacheKeys(auth).complete && !options.cache.keyParameters?.length) {
-        throw new ApiPatternsError(
-          'RouteCacheKeyMissing',
-          `${prop}.cache needs keyParameters: the route is authorized by ${auth.type === ApiAuthType.IAM ? 'IAM, whose signatures' : 'a request authorizer whose context or stage-variable sources'} cannot be part of a cache key, ` +
-            `so every caller would get the first caller's cached answer. Name the request values that identify the caller (e.g. ['method.request.header.X-Tenant-Id']), or do not cache. Got: ${describeValue(route.key)}`,
-          this,
-        );
-      }
-      if (!this.props.profile.caching) {
-        throw new ApiPatternsError(
-          'RouteCacheWithoutStageCache',
-          `${prop}.cache needs a stage cache: set caching on the stage profile ${describeValue(this.props.profile.stageName)}. Got: ttl ${options.cache.ttl.toSeconds()} s`,
-          this,
-        );
-      }
-    }
-    const resolved: ResolvedRoute = { prop, route, options, auth: options.public ? undefined : auth, fn: this.resolveFunction(prop, options) };
-    this.backend.addRoute(resolved);
+    this.backend.addRoute(this.routeTable.add(prop, routeKey, options));
   }
 
   /**
-   * The function behind a Lambda or entry route; one per entry path, however many routes use it.
+   * The function behind an entry route; one per entry path, however many routes use it.
    * Its construct id comes from the entry's path relative to the app (`lambda/items/handler.ts` ->
    * `LambdaItemsHandlerFunction`), so adding or reordering routes never replaces a function.
    */
-  private resolveFunction(prop: string, options: RouteOptions): IFunction | undefined {
-    const { type, config } = options.integration;
-    if (type === RouteIntegrationType.LAMBDA) return config.fn;
-    if (type !== RouteIntegrationType.ENTRY) return undefined;
-    const entry = config.entry!;
-    const entryOptions = config.entryOptions ?? {};
+  private entryFunction(entry: string, entryOptions: EntryIntegrationOptions, prop: string): IFunction {
     const existing = this.entryFunctions.get(entry);
     if (existing) {
       if (existing.options !== entryOptions && !sameOptions(existing.options, entryOptions)) {
@@ -477,7 +326,7 @@ export class ServerlessApi extends Construct {
       }
       return existing.fn;
     }
-    validateApiFunctionOptions(this, `${prop}.integration (RouteIntegration.entry options)`, entryOptions);
+    validateApiFunctionOptions(this, `${prop} (RouteIntegration.entry options)`, entryOptions);
     const fnId = entryFunctionId(entry);
     if (this.node.tryFindChild(fnId)) {
       throw new ApiPatternsError(
@@ -487,36 +336,15 @@ export class ServerlessApi extends Construct {
       );
     }
     const { handler, environment, description, depsLockFilePath, projectRoot, bundling, ...functionOptions } = entryOptions;
-    const fn = this.createFunction(
-      fnId,
-      { entry, handler, depsLockFilePath, projectRoot, bundling },
+    const fn = this._createFunction(fnId, {
+      profile: this.profile,
+      source: { entry, handler, depsLockFilePath, projectRoot, bundling },
       // Relative to the app's directory: an absolute path would change the template from machine to machine.
-      description ?? `${this.node.path} route handler ${relativeToApp(entry)}`,
+      description: description ?? `${this.node.path} route handler ${relativeToApp(entry)}`,
       environment,
-      { ...this.props.functionOptions, ...definedOnly(functionOptions) },
-    );
-    this.entryFunctions.set(entry, { fn, options: entryOptions, prop });
-    return fn;
-  }
-
-  /** Creates a function with the library defaults; it joins `functions`, the alarms and the dashboard. */
-  private createFunction(
-    fnId: string,
-    source: ApiFunctionSource,
-    description: string,
-    environment?: Record<string, string>,
-    options: ApiFunctionOptions | undefined = this.props.functionOptions,
-    alarms: FunctionAlarmOptions = {},
-  ): IFunction {
-    const fn = createApiFunction(this, fnId, {
-      profile: this.props.profile,
-      source,
-      description,
-      environment,
-      options,
+      options: { ...this.props.functionOptions, ...definedOnly(functionOptions) },
     });
-    this.functions[fnId] = fn;
-    this.observability.watchFunction(fnId, fn, alarms);
+    this.entryFunctions.set(entry, { fn, options: entryOptions, prop });
     return fn;
   }
 
@@ -525,40 +353,37 @@ export class ServerlessApi extends Construct {
    * its Lambda Errors metric counts every refused caller: it is alarmed instead on the
    * `AuthorizerErrors` it counts itself (IdP unreachable, bad configuration), once per API.
    */
-  private createJwtAuthorizerFunction(fnId: string, auth: ApiAuth): IFunction {
+  private jwtAuthorizerFunction(auth: JwtAuthorization, fnId: string): IFunction {
     const environment = {
-      ...jwtAuthorizerEnvironment(auth),
+      ...auth.authorizerEnvironment(),
       POWERTOOLS_SERVICE_NAME: this.apiName,
       POWERTOOLS_METRICS_NAMESPACE: SERVERLESS_API_HANDLER_METRICS_NAMESPACE,
     };
-    const fn = this.createFunction(
+    const fn = this._createFunction(
       fnId,
-      { code: handlerCode('jwt-token-authorizer') },
-      `JWT authorizer for ${auth.options.issuer}`,
-      environment,
-      this.props.functionOptions,
+      { profile: this.profile, source: { code: handlerCode('jwt-token-authorizer') }, description: `JWT authorizer for ${auth.options.issuer}`, environment, options: this.props.functionOptions },
       { errors: false },
     );
     if (!this.authorizerErrorsWatched) {
       this.authorizerErrorsWatched = true;
-      this.observability.watchErrorCount('AuthorizerErrors', this.metricAuthorizerErrors(), `${this.apiName} (${this.stageName}): JWT authorizer errors (IdP or configuration)`);
+      this._watchErrorCount('AuthorizerErrors', this.metricAuthorizerErrors(), `${this.apiName} (${this.stageName}): JWT authorizer errors (IdP or configuration)`);
     }
     return fn;
   }
 
-  private rejectRestOnlyProps(): void {
-    for (const [key, feature] of REST_ONLY_PROPS) {
-      if (this.props[key] !== undefined && this.props[key] !== false) this.restOnly(feature);
+  /** Props only REST APIs can honour fail on HTTP APIs, through the protocol feature table. */
+  private rejectMissingFeatures(): void {
+    const p = this.props;
+    const asked: Array<[unknown, ApiFeature]> = [
+      [p.endpointType, ApiFeature.ENDPOINT_TYPE],
+      [p.webAclArn, ApiFeature.WAF],
+      [p.resourcePolicy, ApiFeature.RESOURCE_POLICY],
+      [p.clientCertificate, ApiFeature.CLIENT_CERTIFICATE],
+      [p.tracing, ApiFeature.STAGE_TRACING],
+      [p.profile.caching, ApiFeature.STAGE_CACHE],
+    ];
+    for (const [value, feature] of asked) {
+      if (value !== undefined && value !== false) requireFeature(this, this.kind, feature);
     }
-    if (this.props.tracing) this.restOnly('X-Ray tracing on the stage (tracing)');
-    if (this.props.profile.caching) this.restOnly('caching (profile.caching)');
-  }
-
-  private restOnly(feature: string): never {
-    throw new ApiPatternsError(
-      'RestOnlyFeature',
-      `${feature} needs protocol ApiProtocol.REST; HTTP APIs do not offer it. Got: protocol ${this.protocol}`,
-      this,
-    );
   }
 }

@@ -1,7 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import type { Stage } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { applyCompliance } from '../../lib';
+import { ApiCompliance } from '../../lib';
 import { PlatformStage } from '../../bin/platform-stage';
 import { PLATFORM } from '../../bin/stage-config';
 import { validateTemplates } from '../support/template-validation';
@@ -82,7 +82,7 @@ describe('demo platform app', () => {
 
   test('synthesizes with zero findings under the six compliance packs and template validation', () => {
     const { app } = platform();
-    applyCompliance(app);
+    ApiCompliance.apply(app);
     const assembly = app.synth();
 
     // Every acknowledgment is auditable from the templates of the nested Stages alone, including

@@ -1,7 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Topic } from 'aws-cdk-lib/aws-sns';
-import { applyCompliance } from '../../lib';
-import { fullWebSocketApi, minimalWebSocketApi } from './fixtures';
+import { ApiCompliance } from '../../lib';
+import { fullWebSocketApi, minimalWebSocketApi } from '../support/realtime-websocket-api-fixtures';
 import { validateTemplates } from '../support/template-validation';
 
 // Compliance runs as in a user's synth: with CloudFormation's own schema checks.
@@ -16,7 +16,7 @@ describe('RealtimeWebSocketApi compliance', () => {
   ])('%s configuration has no violations under all six packs', (_name, build) => {
     const app = new App();
     build(new Stack(app, 'Compliance'));
-    applyCompliance(app);
+    ApiCompliance.apply(app);
     expect(() => app.synth()).not.toThrow();
   });
 
@@ -26,7 +26,7 @@ describe('RealtimeWebSocketApi compliance', () => {
     minimalWebSocketApi(stack);
     // An SNS topic without encryption or TLS enforcement breaks several rules.
     new Topic(stack, 'PlainTopic');
-    applyCompliance(app);
+    ApiCompliance.apply(app);
     expect(() => app.synth()).toThrow();
   });
 });

@@ -14,7 +14,7 @@ import {
   tableArns,
   userRouteFunction,
   webSocketApi,
-} from './fixtures';
+} from '../support/realtime-websocket-api-fixtures';
 
 /** What every function role holds besides its table and API rights: its own log group, and X-Ray. */
 const BASELINE = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
@@ -59,7 +59,7 @@ describe('RealtimeWebSocketApi permissions', () => {
   test('the default handler has no table access at all', () => {
     const { stack, api, template } = webSocketApi();
 
-    expect(actionsOf(functionStatements(stack, template, api.handlers.default))).toEqual(BASELINE);
+    expect(actionsOf(functionStatements(stack, template, api.handlers.fallback))).toEqual(BASELINE);
   });
 
   test('the JWT authorizer has no table or API access', () => {
@@ -144,7 +144,7 @@ describe('RealtimeWebSocketApi permissions', () => {
     }
     expect(kmsOf(fn).map((st) => st.Resource)).toEqual([keyArn]);
     expect(actionsOf(kmsOf(fn))).toEqual(['kms:Decrypt', 'kms:DescribeKey']);
-    expect(kmsOf(api.handlers.default)).toEqual([]);
+    expect(kmsOf(api.handlers.fallback)).toEqual([]);
   });
 
   test('no role gets a wildcard table or API resource', () => {

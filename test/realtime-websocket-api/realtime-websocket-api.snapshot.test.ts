@@ -1,6 +1,6 @@
-import { newStack } from '../core/support';
+import { newStack } from '../support/core-stacks';
 import { templateOf } from '../support/stacks';
-import { fullWebSocketApi, minimalWebSocketApi } from './fixtures';
+import { fullWebSocketApi, minimalWebSocketApi } from '../support/realtime-websocket-api-fixtures';
 import { validateTemplates } from '../support/template-validation';
 
 // These templates are pinned whole: CloudFormation's own schema checks them too.

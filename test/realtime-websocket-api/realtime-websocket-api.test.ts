@@ -7,9 +7,10 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { Function as LambdaFunction, LayerVersion } from 'aws-cdk-lib/aws-lambda';
 import { HostedZone } from 'aws-cdk-lib/aws-route53';
 import { Topic } from 'aws-cdk-lib/aws-sns';
-import { ApiAuth, ApiCustomDomain, ApiKind, POWERTOOLS_LAYER_PARAMETER, powertoolsLayer, publicPowertoolsLayer, RealtimeWebSocketApi, StageProfile } from '../../lib';
+import { ApiAuth, ApiCustomDomain, ApiKind, PowertoolsLayer, RealtimeWebSocketApi, StageProfile } from '../../lib';
+import { POWERTOOLS_LAYER_PARAMETER } from '../../lib/core/functions/powertools-layer';
 import { inlineFunction, templateOf } from '../support/stacks';
-import { JWT, logicalIdOf, resolvedJson, userRouteFunction, webSocketApi } from './fixtures';
+import { JWT, logicalIdOf, resolvedJson, userRouteFunction, webSocketApi } from '../support/realtime-websocket-api-fixtures';
 
 describe('RealtimeWebSocketApi', () => {
   describe('API and routes', () => {
@@ -93,7 +94,7 @@ describe('RealtimeWebSocketApi', () => {
 
   describe('$connect authorization', () => {
     test('publicConnect leaves $connect without an authorizer', () => {
-      const { template } = webSocketApi({ publicConnect: true });
+      const { template } = webSocketApi({ connectAuth: ApiAuth.none() });
 
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$connect', AuthorizationType: 'NONE', AuthorizerId: Match.absent() });
       template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
@@ -344,7 +345,7 @@ describe('RealtimeWebSocketApi', () => {
     test('the default handler lists the built-in message routes', () => {
       const { template, stack, api } = webSocketApi();
 
-      const fallback = template.findResources('AWS::Lambda::Function')[logicalIdOf(stack, api.handlers.default)];
+      const fallback = template.findResources('AWS::Lambda::Function')[logicalIdOf(stack, api.handlers.fallback)];
       expect(fallback.Properties.Environment.Variables.AVAILABLE_ROUTES).toBe('subscribe,unsubscribe,publish');
     });
 
@@ -356,7 +357,7 @@ describe('RealtimeWebSocketApi', () => {
       api.addRoute('typing', userRouteFunction(stack, 'Typing'));
 
       // THEN
-      const fallback = templateOf(stack).findResources('AWS::Lambda::Function')[logicalIdOf(stack, api.handlers.default)];
+      const fallback = templateOf(stack).findResources('AWS::Lambda::Function')[logicalIdOf(stack, api.handlers.fallback)];
       expect(fallback.Properties.Environment.Variables.AVAILABLE_ROUTES).toBe('subscribe,unsubscribe,publish,sendMessage,typing');
     });
 
@@ -382,12 +383,12 @@ describe('RealtimeWebSocketApi', () => {
       template.resourceCountIs('AWS::Lambda::Function', 7);
       const layerId = stack.getLogicalId(api.powertoolsLayer.node.defaultChild as CfnElement);
       template.allResourcesProperties('AWS::Lambda::Function', { Layers: [{ Ref: layerId }] });
-      expect(api.powertoolsLayer).toBe(powertoolsLayer(stack));
+      expect(api.powertoolsLayer).toBe(PowertoolsLayer.bundled(stack));
     });
 
     test('two APIs in one stack share the layer', () => {
       const { stack, api } = webSocketApi();
-      const second = new RealtimeWebSocketApi(stack, 'Feed', { profile: StageProfile.dev(), apiName: 'feed', publicConnect: true });
+      const second = new RealtimeWebSocketApi(stack, 'Feed', { profile: StageProfile.dev(), apiName: 'feed', connectAuth: ApiAuth.none() });
 
       expect(second.powertoolsLayer).toBe(api.powertoolsLayer);
       templateOf(stack).resourceCountIs('AWS::Lambda::LayerVersion', 1);
@@ -402,8 +403,8 @@ describe('RealtimeWebSocketApi', () => {
       expect(api.powertoolsLayer.layerVersionArn).toBe(arn);
     });
 
-    test('publicPowertoolsLayer selects AWS’s layer of the pinned version', () => {
-      const { template } = webSocketApi((s) => ({ powertoolsLayer: publicPowertoolsLayer(s) }));
+    test('PowertoolsLayer selects AWS’s layer of the pinned version', () => {
+      const { template } = webSocketApi((s) => ({ powertoolsLayer: PowertoolsLayer.awsManaged(s) }));
 
       const [parameterId] = Object.keys(template.findParameters('*', { Default: POWERTOOLS_LAYER_PARAMETER }));
       template.allResourcesProperties('AWS::Lambda::Function', { Layers: [{ Ref: parameterId }] });

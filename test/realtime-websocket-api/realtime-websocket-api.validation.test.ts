@@ -2,9 +2,9 @@ import { Duration } from 'aws-cdk-lib';
 import { UserPool } from 'aws-cdk-lib/aws-cognito';
 import { HostedZone } from 'aws-cdk-lib/aws-route53';
 import { ApiAuth, ApiCustomDomain, ApiKind, RealtimeWebSocketApi, StageProfile } from '../../lib';
-import { expectApiError } from '../core/support';
+import { expectApiError } from '../support/core-stacks';
 import { inlineFunction, templateOf } from '../support/stacks';
-import { JWT, userRouteFunction, webSocketApi } from './fixtures';
+import { JWT, userRouteFunction, webSocketApi } from '../support/realtime-websocket-api-fixtures';
 
 // Every error is raised at synth with a stable id, names the prop and echoes the bad value.
 describe('RealtimeWebSocketApi validation', () => {
@@ -59,7 +59,7 @@ describe('RealtimeWebSocketApi validation', () => {
 
   describe('$connect authorization', () => {
     test('connectAuth is required unless publicConnect', () => {
-      expectApiError(() => webSocketApi({ publicConnect: undefined }), 'ConnectUnauthorized', /connectAuth is required/, /publicConnect: true/, /Got: neither/);
+      expectApiError(() => webSocketApi({ publicConnect: undefined }), 'ConnectUnauthorized', /connectAuth is required/, /connectAuth: ApiAuth.none()/, /Got: neither/);
     });
 
     test('publicConnect: false is the same as leaving it out', () => {
@@ -68,7 +68,7 @@ describe('RealtimeWebSocketApi validation', () => {
 
     test('publicConnect and connectAuth together are ambiguous', () => {
       expectApiError(
-        () => webSocketApi({ publicConnect: true, connectAuth: ApiAuth.iam() }),
+        () => webSocketApi({ connectAuth: ApiAuth.none(), connectAuth: ApiAuth.iam() }),
         'ConnectAuthAmbiguous',
         /publicConnect is true but connectAuth is set/,
         /Got: IAM/,
@@ -209,7 +209,7 @@ describe('RealtimeWebSocketApi validation', () => {
 
     test.each([
       ['a request authorizer reading headers only', (s: Parameters<typeof inlineFunction>[0]) => ({ connectAuth: ApiAuth.lambdaRequest(inlineFunction(s), { identitySources: ['route.request.header.Authorization'] }) })],
-      ['a public feed', () => ({ publicConnect: true })],
+      ['a public feed', () => ({ connectAuth: ApiAuth.none() })],
     ])('with %s, dataTrace is allowed on a non-production stage', (_case, props) => {
       expect(() => webSocketApi((s) => ({ profile: tracing, ...props(s) }))).not.toThrow();
     });

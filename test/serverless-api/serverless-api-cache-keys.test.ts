@@ -20,7 +20,7 @@ function cachedRoute(auth: (stack: Stack, fn: IFunction) => ApiAuth | undefined,
   const routeAuth = auth(stack, fn);
   new ServerlessApi(stack, 'Api', {
     profile: cachedProfile,
-    routes: { [routeKey]: { integration: RouteIntegration.lambda(fn), cache, ...(routeAuth ? { auth: routeAuth } : { public: true }) } },
+    routes: { [routeKey]: { integration: RouteIntegration.fromFunction(fn), cache, ...(routeAuth ? { auth: routeAuth } : { auth: ApiAuth.none() }) } },
   });
   const template = templateOf(stack);
   return { template, method: methodOf(template, routeKey.split(' ')[0]) };

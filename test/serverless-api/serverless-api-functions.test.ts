@@ -17,7 +17,7 @@ function apiWith(routes: Record<string, RouteOptions>, functionOptions?: Serverl
   const api = new ServerlessApi(stack, 'Api', { profile: StageProfile.dev(), routes, functionOptions });
   return { stack, api, template: templateOf(stack) };
 }
-const publicRoute = (integration: RouteIntegration): RouteOptions => ({ integration, public: true });
+const publicRoute = (integration: RouteIntegration): RouteOptions => ({ integration, auth: ApiAuth.none() });
 
 describe('entry functions', () => {
   test('BUG: two entries with the same file name keep their functions when the routes are reordered', () => {

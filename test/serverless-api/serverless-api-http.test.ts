@@ -4,15 +4,15 @@ import { EndpointType, JsonSchemaType } from 'aws-cdk-lib/aws-apigateway';
 import { UserPool } from 'aws-cdk-lib/aws-cognito';
 import { PolicyDocument } from 'aws-cdk-lib/aws-iam';
 import { HostedZone } from 'aws-cdk-lib/aws-route53';
-import { ApiAuth, ApiProtocol, RouteIntegration, ServerlessApi, StageProfile } from '../../lib';
+import { ApiAuth, ApiKind, RouteIntegration, ServerlessApi, StageProfile } from '../../lib';
 import type { RouteOptions, ServerlessApiProps } from '../../lib';
 import { expectApiError, inlineFunction, newStack, templateOf } from '../support/stacks';
-import { itemsApi } from './fixtures';
+import { itemsApi } from '../support/serverless-api-fixtures';
 
 const JWT = { issuer: 'https://id.example.com/', audience: ['items-api'] };
 
 /** GIVEN the shared fixture: one function behind a public GET /items route. */
-const httpApi = (props: Partial<ServerlessApiProps> = {}, route: Partial<RouteOptions> = {}) => itemsApi(ApiProtocol.HTTP, props, route);
+const httpApi = (props: Partial<ServerlessApiProps> = {}, route: Partial<RouteOptions> = {}) => itemsApi(ApiKind.HTTP, props, route);
 
 describe('ServerlessApi (HTTP)', () => {
   test('creates an HTTP API with a throttled, logged, auto-deployed stage and no X-Ray setting', () => {
@@ -35,11 +35,11 @@ describe('ServerlessApi (HTTP)', () => {
   test('routes share one integration and one permission per function', () => {
     const { stack } = newStack();
     const fn = inlineFunction(stack);
-    const backend = RouteIntegration.lambda(fn);
+    const backend = RouteIntegration.fromFunction(fn);
     new ServerlessApi(stack, 'Api', {
       profile: StageProfile.dev(),
-      protocol: ApiProtocol.HTTP,
-      routes: { 'GET /a': { integration: backend, public: true }, 'POST /a': { integration: backend, public: true }, 'GET /b/{id}': { integration: backend, public: true } },
+      kind: ApiKind.HTTP,
+      routes: { 'GET /a': { integration: backend, auth: ApiAuth.none() }, 'POST /a': { integration: backend, auth: ApiAuth.none() }, 'GET /b/{id}': { integration: backend, auth: ApiAuth.none() } },
     });
     const template = templateOf(stack);
 
@@ -65,11 +65,11 @@ describe('ServerlessApi (HTTP)', () => {
     const fn = inlineFunction(stack);
     new ServerlessApi(stack, 'Api', {
       profile: StageProfile.dev(),
-      protocol: ApiProtocol.HTTP,
+      kind: ApiKind.HTTP,
       routes: {
-        'GET /iam': { integration: RouteIntegration.lambda(fn), auth: ApiAuth.iam() },
-        'GET /token': { integration: RouteIntegration.lambda(fn), auth: ApiAuth.lambdaToken(fn) },
-        'GET /request': { integration: RouteIntegration.lambda(fn), auth: ApiAuth.lambdaRequest(fn, { identitySources: ['$request.header.X-Key'] }) },
+        'GET /iam': { integration: RouteIntegration.fromFunction(fn), auth: ApiAuth.iam() },
+        'GET /token': { integration: RouteIntegration.fromFunction(fn), auth: ApiAuth.lambdaToken(fn) },
+        'GET /request': { integration: RouteIntegration.fromFunction(fn), auth: ApiAuth.lambdaRequest(fn, { identitySources: ['$request.header.X-Key'] }) },
       },
     });
     const template = templateOf(stack);
@@ -85,7 +85,7 @@ describe('ServerlessApi (HTTP)', () => {
     const client = pool.addClient('Web');
     new ServerlessApi(stack, 'Api', {
       profile: StageProfile.dev(),
-      protocol: ApiProtocol.HTTP,
+      kind: ApiKind.HTTP,
       defaultAuth: ApiAuth.cognito(pool, { userPoolClients: [client] }),
       routes: { 'GET /a': { integration: RouteIntegration.httpProxy('https://example.com/a') } },
     });
@@ -97,7 +97,7 @@ describe('ServerlessApi (HTTP)', () => {
       () =>
         new ServerlessApi(other, 'Api', {
           profile: StageProfile.dev(),
-          protocol: ApiProtocol.HTTP,
+          kind: ApiKind.HTTP,
           defaultAuth: ApiAuth.cognito(otherPool),
           routes: { 'GET /a': { integration: RouteIntegration.httpProxy('https://example.com/a') } },
         }),
@@ -142,7 +142,7 @@ describe('ServerlessApi (HTTP)', () => {
       const error = expectApiError(() => httpApi(props));
       expect(error.errorId).toBe('RestOnlyFeature');
       expect(error.message).toMatch(feature);
-      expect(error.message).toMatch(/needs protocol ApiProtocol\.REST.*Got: protocol HTTP/);
+      expect(error.message).toMatch(/needs protocol ApiKind\.REST.*Got: protocol HTTP/);
     });
 
     test.each<[string, Partial<RouteOptions>, RegExp]>([
@@ -164,8 +164,8 @@ describe('ServerlessApi (HTTP)', () => {
     const fn = inlineFunction(stack);
     const api = new ServerlessApi(stack, 'Api', {
       profile: StageProfile.dev(),
-      protocol: ApiProtocol.HTTP,
-      routes: { 'GET /a': { integration: RouteIntegration.lambda(fn), public: true } },
+      kind: ApiKind.HTTP,
+      routes: { 'GET /a': { integration: RouteIntegration.fromFunction(fn), auth: ApiAuth.none() } },
       customDomain: { domainName: 'api.dev.example.com', hostedZone: zone },
     });
     const template = templateOf(stack);

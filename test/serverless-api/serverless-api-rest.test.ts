@@ -6,15 +6,15 @@ import { UserPool } from 'aws-cdk-lib/aws-cognito';
 import { Vpc } from 'aws-cdk-lib/aws-ec2';
 import { AnyPrincipal, Effect, PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { HostedZone } from 'aws-cdk-lib/aws-route53';
-import { ApiAuth, ApiCustomDomain, ApiKind, ApiProtocol, RouteIntegration, ServerlessApi, StageProfile } from '../../lib';
+import { ApiAuth, ApiCustomDomain, ApiKind, RouteIntegration, ServerlessApi, StageProfile } from '../../lib';
 import type { ServerlessApiProps } from '../../lib';
 import { ECHO_ENTRY, expectApiError, inlineFunction, newStack, templateOf } from '../support/stacks';
-import { itemsApi } from './fixtures';
+import { itemsApi } from '../support/serverless-api-fixtures';
 
 const JWT = { issuer: 'https://id.example.com/', audience: ['items-api'] };
 
 /** GIVEN the shared fixture: one function behind a public GET /items route. */
-const restApi = (props: Partial<ServerlessApiProps> = {}) => itemsApi(ApiProtocol.REST, props);
+const restApi = (props: Partial<ServerlessApiProps> = {}) => itemsApi(ApiKind.REST, props);
 
 describe('ServerlessApi (REST)', () => {
   test('creates a Regional REST API with a stage configured from the profile', () => {
@@ -55,13 +55,13 @@ describe('ServerlessApi (REST)', () => {
   test('one function behind many routes gets one invoke permission', () => {
     const { stack } = newStack();
     const fn = inlineFunction(stack);
-    const backend = RouteIntegration.lambda(fn);
+    const backend = RouteIntegration.fromFunction(fn);
     new ServerlessApi(stack, 'Api', {
       profile: StageProfile.dev(),
       routes: {
-        'GET /items': { integration: backend, public: true },
-        'POST /items': { integration: backend, public: true },
-        'GET /items/{id}': { integration: backend, public: true },
+        'GET /items': { integration: backend, auth: ApiAuth.none() },
+        'POST /items': { integration: backend, auth: ApiAuth.none() },
+        'GET /items/{id}': { integration: backend, auth: ApiAuth.none() },
       },
     });
     const template = templateOf(stack);
@@ -78,7 +78,7 @@ describe('ServerlessApi (REST)', () => {
 
   test('addRoute adds a method after construction', () => {
     const { stack, api, fn } = restApi();
-    api.addRoute('DELETE /items/{id}', { integration: RouteIntegration.lambda(fn), public: true });
+    api.addRoute('DELETE /items/{id}', { integration: RouteIntegration.fromFunction(fn), auth: ApiAuth.none() });
 
     templateOf(stack).hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'DELETE' });
   });
@@ -88,7 +88,7 @@ describe('ServerlessApi (REST)', () => {
     const echo = RouteIntegration.entry(ECHO_ENTRY);
     const api = new ServerlessApi(stack, 'Api', {
       profile: StageProfile.dev(),
-      routes: { 'GET /a': { integration: echo, public: true }, 'GET /b': { integration: RouteIntegration.entry(ECHO_ENTRY), public: true } },
+      routes: { 'GET /a': { integration: echo, auth: ApiAuth.none() }, 'GET /b': { integration: RouteIntegration.entry(ECHO_ENTRY), auth: ApiAuth.none() } },
     });
     const template = templateOf(stack);
 
@@ -108,7 +108,7 @@ describe('ServerlessApi (REST)', () => {
 
   test('a mock route answers with a fixed status and body, and needs no function', () => {
     const { template } = restApi({
-      routes: { 'GET /health': { integration: RouteIntegration.mock({ statusCode: 203, body: { status: 'ok' } }), public: true } },
+      routes: { 'GET /health': { integration: RouteIntegration.mock({ statusCode: 203, body: JSON.stringify({ status: 'ok' }) }), auth: ApiAuth.none() } },
     });
 
     template.hasResourceProperties('AWS::ApiGateway::Method', {
@@ -125,7 +125,7 @@ describe('ServerlessApi (REST)', () => {
 
   test('an HTTP proxy route forwards to the URL with its path parameters', () => {
     const { template } = restApi({
-      routes: { 'GET /users/{id}': { integration: RouteIntegration.httpProxy('https://backend.example.com/users/{id}'), public: true } },
+      routes: { 'GET /users/{id}': { integration: RouteIntegration.httpProxy('https://backend.example.com/users/{id}'), auth: ApiAuth.none() } },
     });
 
     template.hasResourceProperties('AWS::ApiGateway::Method', {
@@ -143,10 +143,10 @@ describe('ServerlessApi (REST)', () => {
       const { stack } = newStack();
       const fn = inlineFunction(stack);
       const error = expectApiError(
-        () => new ServerlessApi(stack, 'Api', { profile: StageProfile.dev(), routes: { 'GET /items': { integration: RouteIntegration.lambda(fn) } } }),
+        () => new ServerlessApi(stack, 'Api', { profile: StageProfile.dev(), routes: { 'GET /items': { integration: RouteIntegration.fromFunction(fn) } } }),
       );
       expect(error.errorId).toBe('RouteUnauthorized');
-      expect(error.message).toMatch(/routes\["GET \/items"\] has no authorization.*public: true/);
+      expect(error.message).toMatch(/routes\["GET \/items"\] has no authorization.*auth: ApiAuth.none()/);
     });
 
     test('public together with auth is rejected', () => {
@@ -156,7 +156,7 @@ describe('ServerlessApi (REST)', () => {
         () =>
           new ServerlessApi(stack, 'Api', {
             profile: StageProfile.dev(),
-            routes: { 'GET /items': { integration: RouteIntegration.lambda(fn), public: true, auth: ApiAuth.iam() } },
+            routes: { 'GET /items': { integration: RouteIntegration.fromFunction(fn), auth: ApiAuth.none(), auth: ApiAuth.iam() } },
           }),
       );
       expect(error.errorId).toBe('RouteAuthAmbiguous');
@@ -324,7 +324,7 @@ describe('ServerlessApi (REST)', () => {
       routes: {
         'POST /items': {
           integration: RouteIntegration.mock(),
-          public: true,
+          auth: ApiAuth.none(),
           requestSchema: { type: JsonSchemaType.OBJECT, required: ['name'], properties: { name: { type: JsonSchemaType.STRING } } },
         },
       },
@@ -343,13 +343,13 @@ describe('ServerlessApi (REST)', () => {
     test('is written to the integration', () => {
       const { template, fn } = restApi();
       void fn;
-      const t2 = restApi({ routes: { 'GET /a': { integration: RouteIntegration.mock(), public: true, timeout: Duration.seconds(5) } } }).template;
+      const t2 = restApi({ routes: { 'GET /a': { integration: RouteIntegration.mock(), auth: ApiAuth.none(), timeout: Duration.seconds(5) } } }).template;
       t2.hasResourceProperties('AWS::ApiGateway::Method', { Integration: { TimeoutInMillis: 5000 } });
       template.resourceCountIs('AWS::ApiGateway::Method', 1);
     });
 
     test.each([Duration.millis(49), Duration.millis(29_001)])('%s is out of range on REST', (timeout) => {
-      const error = expectApiError(() => restApi({ routes: { 'GET /a': { integration: RouteIntegration.mock(), public: true, timeout } } }));
+      const error = expectApiError(() => restApi({ routes: { 'GET /a': { integration: RouteIntegration.mock(), auth: ApiAuth.none(), timeout } } }));
       expect(error.errorId).toBe('IntegrationTimeoutOutOfRange');
       expect(error.message).toMatch(new RegExp(`routes\\["GET /a"\\]\\.timeout must be from 50 ms to 29000 ms.*Got: ${timeout.toMilliseconds()} ms`));
     });
@@ -392,14 +392,14 @@ describe('ServerlessApi (REST)', () => {
 
     test('a route cache on a stage without a cache is rejected', () => {
       const error = expectApiError(() =>
-        restApi({ routes: { 'GET /a': { integration: RouteIntegration.mock(), public: true, cache: { ttl: Duration.seconds(10) } } } }),
+        restApi({ routes: { 'GET /a': { integration: RouteIntegration.mock(), auth: ApiAuth.none(), cache: { ttl: Duration.seconds(10) } } } }),
       );
       expect(error.errorId).toBe('RouteCacheWithoutStageCache');
     });
 
     test.each([Duration.seconds(3601), Duration.millis(1500)])('a route TTL of %s is rejected', (ttl) => {
       const error = expectApiError(() =>
-        restApi({ profile: cachedProfile, routes: { 'GET /a': { integration: RouteIntegration.mock(), public: true, cache: { ttl } } } }),
+        restApi({ profile: cachedProfile, routes: { 'GET /a': { integration: RouteIntegration.mock(), auth: ApiAuth.none(), cache: { ttl } } } }),
       );
       expect(error.errorId).toBe('CacheTtlOutOfRange');
       expect(error.message).toMatch(/routes\["GET \/a"\]\.cache\.ttl must be whole seconds from 0 to 3600/);
@@ -450,7 +450,7 @@ describe('ServerlessApi (REST)', () => {
     const zone = HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z1', zoneName: 'example.com' });
     const api = new ServerlessApi(stack, 'Api', {
       profile: StageProfile.dev(),
-      routes: { 'GET /health': { integration: RouteIntegration.mock(), public: true } },
+      routes: { 'GET /health': { integration: RouteIntegration.mock(), auth: ApiAuth.none() } },
       customDomain: { domainName: 'api.example.com', hostedZone: zone, basePath: 'items' },
     });
     const template = templateOf(stack);
@@ -472,7 +472,7 @@ describe('ServerlessApi (REST)', () => {
     const { stack } = newStack();
     const zone = HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z1', zoneName: 'example.com' });
     const domain = new ApiCustomDomain(stack, 'Domain', { domainName: 'api.example.com', hostedZone: zone, kind: ApiKind.REST });
-    const routes = { 'GET /health': { integration: RouteIntegration.mock(), public: true } };
+    const routes = { 'GET /health': { integration: RouteIntegration.mock(), auth: ApiAuth.none() } };
     new ServerlessApi(stack, 'Orders', { profile: StageProfile.dev(), routes, customDomain: { domain, basePath: 'orders' } });
     new ServerlessApi(stack, 'Items', { profile: StageProfile.dev(), routes, customDomain: { domain, basePath: 'items' } });
     const template = templateOf(stack);
@@ -526,7 +526,7 @@ describe('ServerlessApi (REST)', () => {
     new ServerlessApi(stack, 'Api', {
       profile: StageProfile.dev(),
       functionOptions: { vpc, reservedConcurrentExecutions: 5, memorySize: 512, timeout: Duration.seconds(10) },
-      routes: { 'GET /a': { integration: RouteIntegration.entry(ECHO_ENTRY), public: true } },
+      routes: { 'GET /a': { integration: RouteIntegration.entry(ECHO_ENTRY), auth: ApiAuth.none() } },
     });
 
     templateOf(stack).hasResourceProperties('AWS::Lambda::Function', {
@@ -559,21 +559,21 @@ describe('ServerlessApi (REST)', () => {
       ['GET /items/{id', /malformed path segment "\{id"/],
       ['/items', /must be 'METHOD \/path'/],
     ])('%s is rejected', (key, message) => {
-      const error = expectApiError(() => restApi({ routes: { [key]: { integration: RouteIntegration.mock(), public: true } } }));
+      const error = expectApiError(() => restApi({ routes: { [key]: { integration: RouteIntegration.mock(), auth: ApiAuth.none() } } }));
       expect(error.errorId).toBe('RouteKeyInvalid');
       expect(error.message).toMatch(message);
       expect(error.message).toContain(`Got: ${JSON.stringify(key)}`);
     });
 
     test('a duplicate route is rejected, also with other parameter names', () => {
-      const { api } = restApi({ routes: { 'GET /items/{id}': { integration: RouteIntegration.mock(), public: true } } });
-      const error = expectApiError(() => api.addRoute('GET /items/{itemId}', { integration: RouteIntegration.mock(), public: true }));
+      const { api } = restApi({ routes: { 'GET /items/{id}': { integration: RouteIntegration.mock(), auth: ApiAuth.none() } } });
+      const error = expectApiError(() => api.addRoute('GET /items/{itemId}', { integration: RouteIntegration.mock(), auth: ApiAuth.none() }));
       expect(error.errorId).toBe('RouteDuplicate');
       expect(error.message).toMatch(/addRoute\("GET \/items\/\{itemId\}"\) duplicates the route "GET \/items\/\{id\}"/);
     });
 
     test('a greedy proxy at the end is accepted', () => {
-      const { template } = restApi({ routes: { 'ANY /files/{proxy+}': { integration: RouteIntegration.mock(), public: true } } });
+      const { template } = restApi({ routes: { 'ANY /files/{proxy+}': { integration: RouteIntegration.mock(), auth: ApiAuth.none() } } });
       template.hasResourceProperties('AWS::ApiGateway::Resource', { PathPart: '{proxy+}' });
     });
   });

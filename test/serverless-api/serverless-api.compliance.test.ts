@@ -1,7 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Topic } from 'aws-cdk-lib/aws-sns';
-import { ApiProtocol, applyCompliance } from '../../lib';
-import { fullApi, minimalApi } from './fixtures';
+import { ApiKind, ApiCompliance } from '../../lib';
+import { fullApi, minimalApi } from '../support/serverless-api-fixtures';
 import { validateTemplates } from '../support/template-validation';
 
 // Compliance runs as in a user's synth: with CloudFormation's own schema checks.
@@ -9,14 +9,14 @@ validateTemplates();
 
 // Each flavour, synthesized with the five cdk-nag packs and Control Tower's guard rules: an
 // unacknowledged finding makes synth throw, so a clean synth is the assertion.
-describe.each([ApiProtocol.REST, ApiProtocol.HTTP])('ServerlessApi %s compliance', (protocol) => {
+describe.each([ApiKind.REST, ApiKind.HTTP])('ServerlessApi %s compliance', (protocol) => {
   test.each([
     ['minimal', minimalApi],
     ['full', fullApi],
   ])('%s configuration has no violations under all six packs', (_name, build) => {
     const app = new App();
     build(new Stack(app, 'Compliance'), protocol);
-    applyCompliance(app);
+    ApiCompliance.apply(app);
     expect(() => app.synth()).not.toThrow();
   });
 
@@ -26,7 +26,7 @@ describe.each([ApiProtocol.REST, ApiProtocol.HTTP])('ServerlessApi %s compliance
     minimalApi(stack, protocol);
     // An SNS topic without encryption or TLS enforcement breaks several rules.
     new Topic(stack, 'PlainTopic');
-    applyCompliance(app);
+    ApiCompliance.apply(app);
     expect(() => app.synth()).toThrow();
   });
 });

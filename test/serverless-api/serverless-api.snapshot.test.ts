@@ -1,6 +1,6 @@
-import { ApiProtocol } from '../../lib';
+import { ApiKind } from '../../lib';
 import { newStack, templateOf } from '../support/stacks';
-import { fullApi, minimalApi } from './fixtures';
+import { fullApi, minimalApi } from '../support/serverless-api-fixtures';
 import { validateTemplates } from '../support/template-validation';
 
 // These templates are pinned whole: CloudFormation's own schema checks them too.
@@ -8,7 +8,7 @@ validateTemplates();
 
 // Snapshots pin the whole template of a few representative configurations; the serializer in
 // test/support strips asset hashes so handler changes do not churn them.
-describe.each([ApiProtocol.REST, ApiProtocol.HTTP])('ServerlessApi %s template', (protocol) => {
+describe.each([ApiKind.REST, ApiKind.HTTP])('ServerlessApi %s template', (protocol) => {
   test('minimal', () => {
     const { stack } = newStack();
     minimalApi(stack, protocol);

@@ -1,0 +1,226 @@
+import { AspectPriority, Aspects, CfnOutput } from 'aws-cdk-lib';
+import type { Alarm, Dashboard, IMetric, Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ApiGatewayPermissionAcknowledger } from '../compliance/acknowledgments';
+import { resolveCustomDomain } from '../domain/custom-domain';
+import type { ApiCustomDomain, CustomDomainOptions } from '../domain/custom-domain';
+import { createApiFunction } from '../functions/api-function';
+import type { CreateApiFunctionProps } from '../functions/api-function';
+import type { FunctionAlarmOptions } from '../observability/alarms';
+import { serviceMetric } from '../observability/api-metrics';
+import type { ApiMetrics } from '../observability/api-metrics';
+import { ApiObservability } from '../observability/api-observability';
+import { createStageLogGroup } from '../stage/stage-log-group';
+import type { StageProfile } from '../stage/stage-profile';
+import { ApiPatternsError } from '../validation/errors';
+import { ApiKind } from './api-kind';
+
+/** The props every API construct of this library shares. */
+export interface ApiBaseProps {
+  /** The stage: name, throttling, logs, tracing, caching, retention, alarms. */
+  readonly profile: StageProfile;
+  /**
+   * Name of the API.
+   * @default - the construct path
+   */
+  readonly apiName?: string;
+  /**
+   * Custom domain: create one, or share an `ApiCustomDomain` under a base path.
+   * @default - only the execute-api URL
+   */
+  readonly customDomain?: CustomDomainOptions;
+  /**
+   * Create the recommended alarms (and function alarms).
+   * @default true
+   */
+  readonly alarms?: boolean;
+  /**
+   * Create a CloudWatch dashboard.
+   * @default true
+   */
+  readonly dashboard?: boolean;
+  /**
+   * Output the URL clients use (`url`: the custom domain's when there is one) as a stack output.
+   * @default true
+   */
+  readonly urlOutput?: boolean;
+}
+
+/** What a construct hands its base once it has created its API and stage. */
+export interface ApiStageParts {
+  /** The stage's metrics. */
+  readonly metrics: ApiMetrics;
+  /** The execute-api URL of the stage. */
+  readonly executeApiUrl: string;
+  /** Maps the stage to a custom domain under a base path. */
+  mapDomain(domain: ApiCustomDomain, basePath?: string): void;
+  /** Graph the cache hit ratio (REST with a stage cache). @default false */
+  readonly caching?: boolean;
+  /** The description of the URL output. */
+  readonly urlDescription: string;
+}
+
+/**
+ * What every API construct of this library does the same way: checks the profile, acknowledges
+ * API Gateway's invoke permissions for cdk-nag, creates the access-log group, maps a custom domain
+ * and outputs the URL, creates the alarms and the dashboard, creates functions with the library's
+ * defaults (and watches them), and offers the `metric*()` helpers every API has.
+ */
+export abstract class ApiBase extends Construct {
+  /** REST, HTTP or WebSocket. */
+  public readonly kind: ApiKind;
+
+  /** The API's name. */
+  public readonly apiName: string;
+
+  /** The stage name. */
+  public readonly stageName: string;
+
+  /** The stage's access-log group. */
+  public readonly accessLogGroup: ILogGroup;
+
+  /** Functions the construct created (route handlers and authorizers), by construct id. */
+  public readonly functions: Record<string, IFunction> = {};
+
+  /** The stage profile. */
+  protected readonly profile: StageProfile;
+
+  private readonly baseProps: ApiBaseProps;
+  private parts?: ApiStageParts;
+  private stageUrl?: string;
+  private customDomain?: ApiCustomDomain;
+  private observability?: ApiObservability;
+
+  protected constructor(scope: Construct, id: string, kind: ApiKind, props: ApiBaseProps) {
+    super(scope, id);
+    this.kind = kind;
+    this.baseProps = props;
+    this.profile = props.profile;
+    props.profile.validate(this);
+    Aspects.of(this).add(new ApiGatewayPermissionAcknowledger(), { priority: AspectPriority.MUTATING });
+    this.apiName = props.apiName ?? this.node.path.replace(/\//g, '-');
+    this.stageName = props.profile.stageName;
+    this.accessLogGroup = createStageLogGroup(this, 'AccessLogs', props.profile);
+  }
+
+  /** The base URL clients use: the custom domain's when there is one, the stage's otherwise. */
+  public get url(): string {
+    return this.setUp().url;
+  }
+
+  /** The execute-api URL of the stage. */
+  public get executeApiUrl(): string {
+    return this.setUp().parts.executeApiUrl;
+  }
+
+  /** The custom domain, when one was given. */
+  public get domain(): ApiCustomDomain | undefined {
+    return this.customDomain;
+  }
+
+  /** The stage's metrics. */
+  public get metrics(): ApiMetrics {
+    return this.setUp().parts.metrics;
+  }
+
+  /** Every alarm (API and functions); empty when `alarms` is false. */
+  public get alarms(): Alarm[] {
+    return this.setUp().observability.alarms;
+  }
+
+  /** The dashboard, unless `dashboard` is false. */
+  public get dashboard(): Dashboard | undefined {
+    return this.setUp().observability.dashboard;
+  }
+
+  /** Any AWS/ApiGateway metric of the stage (Average, 1 minute unless `props` say otherwise). */
+  public metric(metricName: string, props?: MetricOptions): Metric {
+    return this.metrics.metric(metricName, props);
+  }
+
+  /** Client errors: the 4xx rate on REST and HTTP, `ClientError` on WebSocket (Average, 1 minute). */
+  public metricClientError(props?: MetricOptions): Metric {
+    return this.metrics.metricClientError(props);
+  }
+
+  /** Integration latency (p90, 1 minute). */
+  public metricIntegrationLatency(props?: MetricOptions): Metric {
+    return this.metrics.metricIntegrationLatency(props);
+  }
+
+  /**
+   * Called once by the construct after it has created its API and stage: maps the custom domain,
+   * sets the URL (and its output), and creates the alarms and dashboard.
+   *
+   * @internal
+   */
+  protected _setUpStage(parts: ApiStageParts): void {
+    if (this.parts) throw new ApiPatternsError('ApiBaseSetUpTwice', `the stage of ${this.node.path} is already set up. Got: a second call`, this);
+    this.parts = parts;
+    const { customDomain } = this.baseProps;
+    if (customDomain) {
+      this.customDomain = resolveCustomDomain(this, 'Domain', customDomain, this.kind);
+      parts.mapDomain(this.customDomain, customDomain.basePath);
+      const base = this.customDomain.urlFor(customDomain.basePath);
+      // REST and HTTP base URLs end with '/', like the stage's; a WebSocket URL is used as is.
+      this.stageUrl = this.kind === ApiKind.WEBSOCKET || !customDomain.basePath ? base : `${base}/`;
+    } else {
+      this.stageUrl = parts.executeApiUrl;
+    }
+    if (this.baseProps.urlOutput ?? true) new CfnOutput(this, 'Url', { value: this.stageUrl, description: parts.urlDescription });
+    this.observability = new ApiObservability(this, {
+      metrics: parts.metrics,
+      profile: this.profile,
+      apiName: this.apiName,
+      alarms: this.baseProps.alarms ?? true,
+      dashboard: this.baseProps.dashboard ?? true,
+      caching: parts.caching,
+    });
+  }
+
+  /**
+   * Creates a function with the library's defaults (see `createApiFunction`); it joins `functions`,
+   * the alarms and the dashboard.
+   *
+   * @internal
+   */
+  protected _createFunction(id: string, props: CreateApiFunctionProps, alarms: FunctionAlarmOptions = {}): IFunction {
+    const fn = createApiFunction(this, id, props);
+    this.functions[id] = fn;
+    this._watchFunction(id, fn, alarms);
+    return fn;
+  }
+
+  /**
+   * Adds errors and throttles alarms and a dashboard graph for a function, once per function.
+   * @internal
+   */
+  protected _watchFunction(name: string, fn: IFunction, alarms: FunctionAlarmOptions = {}): void {
+    this.setUp().observability.watchFunction(name, fn, alarms);
+  }
+
+  /**
+   * Adds an alarm and a graph for an error count the construct's handlers publish themselves.
+   * @internal
+   */
+  protected _watchErrorCount(id: string, metric: IMetric, what: string): void {
+    this.setUp().observability.watchErrorCount(id, metric, what);
+  }
+
+  /**
+   * A metric the construct's own handlers publish (namespace, dimension `service` = the API name; Sum, 1 minute).
+   * @internal
+   */
+  protected _handlerMetric(namespace: string, metricName: string, props?: MetricOptions): Metric {
+    return serviceMetric(namespace, this.apiName, metricName, props);
+  }
+
+  private setUp(): { readonly parts: ApiStageParts; readonly url: string; readonly observability: ApiObservability } {
+    if (!this.parts || !this.observability || this.stageUrl === undefined) {
+      throw new ApiPatternsError('ApiBaseNotSetUp', `the stage of ${this.node.path} is not set up yet: call _setUpStage() in the constructor. Got: no stage`, this);
+    }
+    return { parts: this.parts, url: this.stageUrl, observability: this.observability };
+  }
+}

@@ -1,0 +1,68 @@
+import { Token } from 'aws-cdk-lib';
+import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpUrlIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { ApiPatternsError, describeValue } from '../validation/errors';
+import { Integration } from './integration';
+import type { HttpIntegrationConfig, RestIntegrationConfig, RouteBinding } from './integration';
+
+/** Options of {@link RouteIntegration.httpProxy}. */
+export interface HttpProxyIntegrationOptions {
+  /**
+   * Method used towards the backend.
+   * @default - the route's method (ANY for ANY)
+   */
+  readonly method?: string;
+}
+
+/** Fails unless `url` is an `https://` URL with a host: requests, tokens included, must not cross the internet unencrypted. */
+export function validateBackendUrl(prop: string, url: string): void {
+  if (!Token.isUnresolved(url) && !/^https:\/\/[^/\s]+/i.test(url)) {
+    throw new ApiPatternsError('HttpProxyUrlInvalid', `${prop}: url must be an https:// URL with a host. Got: ${describeValue(url)}`);
+  }
+}
+
+/** The path parameters of a route, passed on to an HTTP backend's `{name}` placeholders. */
+export function pathParameterMapping(binding: RouteBinding): Record<string, string> {
+  return Object.fromEntries(binding.route.parameters.map((name) => [`integration.request.path.${name}`, `method.request.path.${name}`]));
+}
+
+/**
+ * HTTP proxy to an external `https://` URL (path parameters may appear as `{name}`): the request
+ * and the answer pass through unchanged. REST and HTTP.
+ */
+export class HttpProxyIntegration extends Integration {
+  public readonly kindName = 'RouteIntegration.httpProxy';
+
+  constructor(
+    public readonly url: string,
+    public readonly options: HttpProxyIntegrationOptions = {},
+  ) {
+    super();
+    validateBackendUrl('RouteIntegration.httpProxy(url)', url);
+  }
+
+  /** @internal */
+  public _shareKey(binding: RouteBinding): string {
+    return `http ${this.url} ${this.options.method ?? binding.route.method}`;
+  }
+
+  /** @internal */
+  public _bindRest(binding: RouteBinding): RestIntegrationConfig {
+    const requestParameters = pathParameterMapping(binding);
+    return {
+      integration: {
+        type: 'http_proxy',
+        httpMethod: this.options.method ?? binding.route.method,
+        uri: this.url,
+        passthroughBehavior: 'when_no_match',
+        ...(Object.keys(requestParameters).length > 0 ? { requestParameters } : {}),
+      },
+    };
+  }
+
+  /** @internal */
+  public _bindHttp(binding: RouteBinding): HttpIntegrationConfig {
+    const method = (this.options.method ?? binding.route.method) as apigwv2.HttpMethod;
+    return { integration: new HttpUrlIntegration(binding.integrationId, this.url, { method }) };
+  }
+}

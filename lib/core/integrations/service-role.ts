@@ -1,0 +1,35 @@
+import { Names } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IRole } from 'aws-cdk-lib/aws-iam';
+import type { Construct, IConstruct } from 'constructs';
+
+const roles = new WeakMap<Construct, Map<string, Role>>();
+
+/**
+ * The role API Gateway assumes to call an AWS service for one integration target on one API:
+ * created once per (API, target, action) however many routes use it, trusted by
+ * `apigateway.amazonaws.com` only for this account, and granted by `grant` (the target's own
+ * least-privilege grant, e.g. `queue.grantSendMessages(role)`, which adds KMS key grants for
+ * encrypted targets).
+ *
+ * Its construct id comes from the target's construct path, so adding or reordering routes never
+ * replaces it.
+ */
+export function serviceIntegrationRole(scope: Construct, target: IConstruct, action: string, grant: (role: IRole) => void): IRole {
+  let byKey = roles.get(scope);
+  if (!byKey) {
+    byKey = new Map();
+    roles.set(scope, byKey);
+  }
+  const key = `${action}:${target.node.addr}`;
+  const existing = byKey.get(key);
+  if (existing) return existing;
+  const id = `${action.replace(/[^A-Za-z0-9]/g, '')}Role${Names.uniqueId(target).slice(-8)}`;
+  const role = new Role(scope, id, {
+    assumedBy: new ServicePrincipal('apigateway.amazonaws.com'),
+    description: `API Gateway ${action} on ${target.node.path}`.slice(0, 1000),
+  });
+  grant(role);
+  byKey.set(key, role);
+  return role;
+}

@@ -1,0 +1,330 @@
+import { Token } from 'aws-cdk-lib';
+import { JsonSchemaType } from 'aws-cdk-lib/aws-apigateway';
+import type { JsonSchema } from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { Grant } from 'aws-cdk-lib/aws-iam';
+import type { IRole } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import { CfnStateMachine, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
+import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
+import { ApiPatternsError, describeValue } from '../validation/errors';
+import { Integration, restServiceUri, unsupported } from './integration';
+import type { HttpIntegrationConfig, RestIntegrationConfig, RouteBinding } from './integration';
+import { responseWithHeaders } from './mock-integration';
+import { serviceIntegrationRole } from './service-role';
+
+/** Options of {@link RouteIntegration.stepFunctions}. */
+export interface StepFunctionsIntegrationOptions {
+  /**
+   * Wait for the execution and answer with its output (`StartSyncExecution`), instead of starting it
+   * and answering at once with its ARN (`StartExecution`). Needs an Express state machine, and a
+   * REST API: an HTTP API cannot tell a failed synchronous execution from a successful one and
+   * would answer 200 for both.
+   *
+   * A succeeded execution answers 200 with its output; a failed one 500 (or 400 for the error names
+   * in `clientErrors`); a timed-out one 504.
+   * @default false
+   */
+  readonly sync?: boolean;
+  /**
+   * Declares that the state machine is an Express one, for an imported state machine whose type
+   * the library cannot read. Needed with `sync: true` on imported state machines; a `StateMachine`
+   * created in the app has its own `stateMachineType`, which this must not contradict.
+   * @default - the `stateMachineType` of a `StateMachine` created in the app; unknown for imported ones
+   */
+  readonly expressStateMachine?: boolean;
+  /**
+   * With `sync: true`: the `error` names of failed executions (as set by a `Fail` state or a task
+   * error, e.g. `'ValidationError'`) that are the caller's fault. They answer 400 with
+   * `{"error": ..., "cause": ...}`; every other failure answers 500 without details.
+   * Letters, digits and `_ . : -` only.
+   * @default - none: every failed execution answers 500
+   */
+  readonly clientErrors?: string[];
+  /**
+   * The customer managed KMS key the state machine is encrypted with, so API Gateway's role may use
+   * it (`kms:Decrypt` and `kms:GenerateDataKey`, limited to this state machine's encryption context).
+   * @default - the key of a `StateMachine` created in the app with a `CustomerManagedEncryptionConfiguration`; none for imported state machines
+   */
+  readonly encryptionKey?: IKey;
+}
+
+/** Error names a synchronous route may declare as the caller's fault: they are written into a mapping template. */
+const ERROR_NAME = /^[A-Za-z0-9_.:-]{1,256}$/;
+
+/**
+ * Starts an execution of a Step Functions state machine with the request body as its input (REST
+ * and HTTP): answers 200 `{"executionArn": ..., "startDate": ...}`. With `sync: true`, runs an
+ * Express state machine synchronously and answers with its output (REST only).
+ *
+ * API Gateway calls Step Functions with a role of its own, allowed `states:StartExecution` (or
+ * `states:StartSyncExecution`) on this state machine only, plus the state machine's customer
+ * managed key when it has one.
+ */
+export class StepFunctionsIntegration extends Integration {
+  public readonly kindName = 'RouteIntegration.stepFunctions';
+
+  constructor(
+    public readonly stateMachine: IStateMachine,
+    public readonly options: StepFunctionsIntegrationOptions = {},
+  ) {
+    super();
+    const prop = 'RouteIntegration.stepFunctions(stateMachine, options)';
+    const clientErrors = options.clientErrors ?? [];
+    if (clientErrors.length > 0 && !options.sync) {
+      throw new ApiPatternsError(
+        'StepFunctionsOptionInvalid',
+        `${prop}: options.clientErrors applies to synchronous executions only; set options.sync to true or remove it. Got: ${describeValue(clientErrors)}`,
+        stateMachine,
+      );
+    }
+    for (const name of clientErrors) {
+      if (!Token.isUnresolved(name) && !ERROR_NAME.test(name)) {
+        throw new ApiPatternsError(
+          'StepFunctionsOptionInvalid',
+          `${prop}: options.clientErrors entries must be 1 to 256 letters, digits or '_ . : -'. Got: ${describeValue(name)}`,
+          stateMachine,
+        );
+      }
+    }
+    const type = l2Type(stateMachine);
+    if (type !== undefined && options.expressStateMachine !== undefined && options.expressStateMachine !== (type === StateMachineType.EXPRESS)) {
+      throw new ApiPatternsError(
+        'StepFunctionsOptionInvalid',
+        `${prop}: options.expressStateMachine contradicts stateMachine.stateMachineType ${type}; leave it unset for a StateMachine created in the app. Got: ${options.expressStateMachine}`,
+        stateMachine,
+      );
+    }
+  }
+
+  /** @internal */
+  public _shareKey(): string {
+    return `stepfunctions ${this.stateMachine.node.addr} ${this.options.sync ? 'sync' : 'async'}`;
+  }
+
+  /** @internal */
+  public _bindRest(binding: RouteBinding): RestIntegrationConfig {
+    this.checkSync(binding);
+    const sync = this.options.sync ?? false;
+    const action = sync ? 'StartSyncExecution' : 'StartExecution';
+    const headers = binding.staticCorsHeaders;
+    const errors = serviceErrorResponses(headers);
+    const success = sync ? syncOutputTemplate(this.options.clientErrors ?? []) : START_EXECUTION_ANSWER;
+    const successResponses: Record<string, unknown> = sync
+      ? {
+          '200': responseWithHeaders('The output of the succeeded execution', headers),
+          ...(this.options.clientErrors?.length ? { '400': responseWithHeaders('A failed execution whose error is the caller\'s fault', headers) } : {}),
+          '500': responseWithHeaders('A failed execution, or a misconfigured integration', headers),
+          '504': responseWithHeaders('A timed-out execution', headers),
+        }
+      : { '200': responseWithHeaders('The execution started: its ARN and start date', headers) };
+    return {
+      integration: {
+        type: 'aws',
+        httpMethod: 'POST',
+        uri: restServiceUri(binding.scope, 'states', action),
+        credentials: this.role(binding).roleArn,
+        passthroughBehavior: 'never',
+        requestTemplates: {
+          'application/json': `{"stateMachineArn": "${this.stateMachine.stateMachineArn}", "input": "${vtlJsonString("$input.json('$')")}"}`,
+        },
+        responses: {
+          default: { statusCode: '200', responseTemplates: { 'application/json': success }, ...(headers ? { responseParameters: headers } : {}) },
+          ...errors.integrationResponses,
+        },
+      },
+      responses: { ...errors.methodResponses, ...successResponses },
+      ...(methodHasBody(binding) ? { defaultRequestSchema: ANY_JSON_OBJECT } : {}),
+    };
+  }
+
+  /** @internal */
+  public _bindHttp(binding: RouteBinding): HttpIntegrationConfig {
+    if (this.options.sync) {
+      throw unsupported(
+        binding,
+        `${this.kindName} with sync: true`,
+        'an HTTP API cannot map a failed synchronous execution to an error status and would answer 200 with the failure',
+      );
+    }
+    return { integration: new StartExecutionHttpIntegration(binding.integrationId, this.stateMachine.stateMachineArn, this.role(binding)) };
+  }
+
+  /** Fails unless a synchronous route targets an Express state machine. */
+  private checkSync(binding: RouteBinding): void {
+    if (!this.options.sync) return;
+    const type = l2Type(this.stateMachine);
+    if (type === StateMachineType.STANDARD) {
+      throw new ApiPatternsError(
+        'StepFunctionsSyncNeedsExpress',
+        `${binding.prop}.integration: ${this.kindName} with sync: true needs an Express state machine (StartSyncExecution is not offered for Standard ones); stateMachine.stateMachineType must be EXPRESS. Got: ${type}`,
+        binding.scope,
+      );
+    }
+    if (type === undefined && this.options.expressStateMachine !== true) {
+      throw new ApiPatternsError(
+        'StepFunctionsSyncTypeUnknown',
+        `${binding.prop}.integration: ${this.kindName} with sync: true needs an Express state machine, and the type of an imported state machine is unknown; set options.expressStateMachine to true if it is one. Got: ${describeValue(this.options.expressStateMachine)}`,
+        binding.scope,
+      );
+    }
+  }
+
+  /** One role per API and state machine: the one start action on this state machine, and its key. */
+  private role(binding: RouteBinding): IRole {
+    const sync = this.options.sync ?? false;
+    const action = sync ? 'states:StartSyncExecution' : 'states:StartExecution';
+    return serviceIntegrationRole(binding.scope, this.stateMachine, action, (role) => {
+      if (sync) this.stateMachine.grantStartSyncExecution(role);
+      else this.stateMachine.grantStartExecution(role);
+      const keyArn = this.options.encryptionKey?.keyArn ?? customerKeyArn(this.stateMachine);
+      if (keyArn) {
+        // Step Functions encrypts the execution's input (and decrypts its output for a synchronous
+        // caller) with the state machine's key, under this encryption context.
+        Grant.addToPrincipal({
+          grantee: role,
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resourceArns: [keyArn],
+          conditions: { StringEquals: { 'kms:EncryptionContext:aws:states:stateMachineArn': this.stateMachine.stateMachineArn } },
+        });
+      }
+    });
+  }
+}
+
+/** The answer to StartExecution: the execution's ARN and start date (seconds since the epoch). */
+const START_EXECUTION_ANSWER = `{"executionArn": $input.json('$.executionArn'), "startDate": $input.json('$.startDate')}`;
+
+/** The body schema of routes that forward their body as the execution's input. */
+const ANY_JSON_OBJECT: JsonSchema = { type: JsonSchemaType.OBJECT };
+
+/**
+ * The answer to StartSyncExecution, which answers 200 whatever became of the execution: the output
+ * when it succeeded, otherwise an error status with no detail (or, for the caller's own errors,
+ * the error name and cause).
+ */
+function syncOutputTemplate(clientErrors: string[]): string {
+  const lines = [
+    "#set($execStatus = \"$!input.path('$.status')\")",
+    "#set($execError = \"$!input.path('$.error')\")",
+    "#if($execStatus == 'SUCCEEDED')",
+    "$!input.path('$.output')",
+  ];
+  if (clientErrors.length > 0) {
+    lines.push(
+      `#elseif($execStatus == 'FAILED' && (${clientErrors.map((e) => `$execError == '${e}'`).join(' || ')}))`,
+      '#set($context.responseOverride.status = 400)',
+      "#set($execCause = \"$!input.path('$.cause')\")",
+      `{"error": "${vtlJsonString('$execError')}", "cause": "${vtlJsonString('$execCause')}"}`,
+    );
+  }
+  lines.push(
+    "#elseif($execStatus == 'TIMED_OUT')",
+    '#set($context.responseOverride.status = 504)',
+    '{"message": "Execution timed out"}',
+    '#else',
+    '#set($context.responseOverride.status = 500)',
+    '{"message": "Internal server error"}',
+    '#end',
+  );
+  return lines.join('\n');
+}
+
+/**
+ * The VTL that writes a string reference as the inside of a JSON string: `$util.escapeJavaScript`
+ * escapes `'` as `\'`, which JSON does not know, so that one is turned back.
+ */
+export function vtlJsonString(reference: string): string {
+  return `$util.escapeJavaScript(${reference}).replaceAll("\\\\'","'")`;
+}
+
+/** Whether requests of the route's method carry a body that an integration forwards. */
+export function methodHasBody(binding: RouteBinding): boolean {
+  return ['POST', 'PUT', 'PATCH', 'ANY'].includes(binding.route.method);
+}
+
+/** The error statuses of {@link serviceErrorResponses}, with their OpenAPI descriptions. */
+const SERVICE_ERROR_STATUSES: Record<string, string> = {
+  '400': 'The service refused the request as invalid',
+  '409': 'A condition of the request failed',
+  '429': 'The service throttled the request',
+  '500': 'The integration is misconfigured (permissions, missing resource)',
+  '502': 'The service failed',
+};
+
+/**
+ * The integration responses for the errors of an AWS service called with the JSON protocol (Step
+ * Functions, DynamoDB): the service answers 400 for its callers' mistakes and our own alike, so
+ * the error's `__type` decides: validation errors stay 400, failed conditions become 409,
+ * throttling 429, everything else (access denied, missing resource, KMS) 500; the service's own
+ * 5xx become 502. Bodies are generic messages: the service's carry ARNs and role names.
+ */
+export function serviceErrorResponses(headers?: Record<string, string>): {
+  integrationResponses: Record<string, unknown>;
+  methodResponses: Record<string, unknown>;
+} {
+  const parameters = headers ? { responseParameters: headers } : {};
+  const clientError = [
+    "#set($errorType = \"$!input.path('$.__type')\")",
+    "#if($errorType.contains('ConditionalCheckFailed') || $errorType.contains('ExecutionAlreadyExists'))",
+    '#set($context.responseOverride.status = 409)',
+    '{"message": "Conflict"}',
+    "#elseif($errorType.contains('Throttl') || $errorType.contains('ThroughputExceeded') || $errorType.contains('RequestLimitExceeded') || $errorType.contains('ExecutionLimitExceeded'))",
+    '#set($context.responseOverride.status = 429)',
+    '{"message": "Too many requests"}',
+    "#elseif($errorType.contains('ValidationException') || $errorType.contains('InvalidExecutionInput'))",
+    '{"message": "Bad request"}',
+    '#else',
+    '#set($context.responseOverride.status = 500)',
+    '{"message": "Internal server error"}',
+    '#end',
+  ].join('\n');
+  return {
+    integrationResponses: {
+      '4\\d{2}': { statusCode: '400', responseTemplates: { 'application/json': clientError }, ...parameters },
+      '5\\d{2}': { statusCode: '502', responseTemplates: { 'application/json': '{"message": "Bad gateway"}' }, ...parameters },
+    },
+    methodResponses: Object.fromEntries(Object.entries(SERVICE_ERROR_STATUSES).map(([status, description]) => [status, responseWithHeaders(description, headers)])),
+  };
+}
+
+/** The type of a state machine created in the app; undefined for imported ones. */
+function l2Type(stateMachine: IStateMachine): StateMachineType | undefined {
+  return stateMachine instanceof StateMachine ? stateMachine.stateMachineType : undefined;
+}
+
+/** The customer managed key ARN of a state machine created in the app, read from its L1 (the L2 keeps it private). */
+function customerKeyArn(stateMachine: IStateMachine): string | undefined {
+  const cfn = stateMachine.node.defaultChild;
+  if (!(cfn instanceof CfnStateMachine)) return undefined;
+  const config = cfn.encryptionConfiguration as CfnStateMachine.EncryptionConfigurationProperty | undefined;
+  if (!config || Token.isUnresolved(config) || config.type !== 'CUSTOMER_MANAGED_KMS_KEY') return undefined;
+  return typeof config.kmsKeyId === 'string' ? config.kmsKeyId : undefined;
+}
+
+/**
+ * The HTTP API integration of subtype StepFunctions-StartExecution, with the request body as the
+ * execution's input and the API's own role. (aws-cdk-lib's `HttpStepFunctionsIntegration` takes only
+ * a `StateMachine` created in the app, creates a role per integration without the state machine's KMS
+ * key, and maps no request body to `Input` unless given a whole parameter mapping.)
+ */
+class StartExecutionHttpIntegration extends apigwv2.HttpRouteIntegration {
+  constructor(
+    id: string,
+    private readonly stateMachineArn: string,
+    private readonly role: IRole,
+  ) {
+    super(id);
+  }
+
+  public bind(): apigwv2.HttpRouteIntegrationConfig {
+    return {
+      type: apigwv2.HttpIntegrationType.AWS_PROXY,
+      subtype: apigwv2.HttpIntegrationSubtype.STEPFUNCTIONS_START_EXECUTION,
+      credentials: apigwv2.IntegrationCredentials.fromRole(this.role),
+      payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_1_0,
+      connectionType: apigwv2.HttpConnectionType.INTERNET,
+      parameterMapping: new apigwv2.ParameterMapping().custom('StateMachineArn', this.stateMachineArn).custom('Input', '$request.body'),
+    };
+  }
+}

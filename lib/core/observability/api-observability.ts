@@ -1,0 +1,70 @@
+import type { Alarm, Dashboard, IMetric } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { Construct } from 'constructs';
+import { ApiAlarms } from './alarms';
+import type { FunctionAlarmOptions } from './alarms';
+import { ApiDashboard } from './api-dashboard';
+import type { ApiMetrics } from './api-metrics';
+import type { StageProfile } from '../stage/stage-profile';
+
+/** What {@link ApiObservability} needs. */
+export interface ApiObservabilityProps {
+  readonly metrics: ApiMetrics;
+  readonly profile: StageProfile;
+  /** Names the API in alarm descriptions and the dashboard title. */
+  readonly apiName: string;
+  /** Create the recommended alarms. */
+  readonly alarms: boolean;
+  /** Create the dashboard. */
+  readonly dashboard: boolean;
+  /** Add the cache hit ratio graph. */
+  readonly caching?: boolean;
+}
+
+/**
+ * The alarms and dashboard of one API construct, created under `scope` as `Alarms` and
+ * `Dashboard`, plus `watchFunction()` that adds a function's alarms and graph once.
+ */
+export class ApiObservability {
+  /** Every alarm created so far (API and functions). */
+  public readonly alarms: Alarm[] = [];
+  /** The dashboard, when enabled. */
+  public readonly dashboard?: Dashboard;
+
+  private readonly alarmSet?: ApiAlarms;
+  private readonly dashboardBuilder?: ApiDashboard;
+  private readonly watched = new Set<IFunction>();
+
+  constructor(scope: Construct, props: ApiObservabilityProps) {
+    const label = `${props.apiName} (${props.profile.stageName})`;
+    if (props.alarms) {
+      this.alarmSet = new ApiAlarms(scope, 'Alarms', { metrics: props.metrics, profile: props.profile, apiLabel: label });
+      this.alarms.push(...this.alarmSet.alarms);
+    }
+    if (props.dashboard) {
+      this.dashboardBuilder = new ApiDashboard(scope, 'Dashboard', {
+        metrics: props.metrics,
+        title: `${props.apiName} — ${props.profile.stageName}`,
+        caching: props.caching,
+      });
+      this.dashboard = this.dashboardBuilder.dashboard;
+    }
+  }
+
+  /**
+   * Adds an alarm and a dashboard graph for an error count that handlers publish themselves
+   * (see {@link ApiAlarms.addErrorCountAlarm}).
+   */
+  public watchErrorCount(id: string, metric: IMetric, what: string): void {
+    if (this.alarmSet) this.alarms.push(this.alarmSet.addErrorCountAlarm(id, metric, what));
+    this.dashboardBuilder?.addGraph(what, [metric]);
+  }
+
+  /** Adds errors and throttles alarms and a dashboard graph for a function, once per function. */
+  public watchFunction(name: string, fn: IFunction, options: FunctionAlarmOptions = {}): void {
+    if (this.watched.has(fn)) return;
+    this.watched.add(fn);
+    if (this.alarmSet) this.alarms.push(...this.alarmSet.addFunctionAlarms(name, fn, options));
+    this.dashboardBuilder?.addFunction(name, fn);
+  }
+}

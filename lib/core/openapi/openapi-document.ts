@@ -1,0 +1,77 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Stack } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+
+/** The prefix of API Gateway's OpenAPI extensions. */
+const EXTENSION_PREFIX = 'x-amazon-apigateway-';
+
+/**
+ * The client-facing variant of an API definition: the same document without API Gateway's
+ * `x-amazon-apigateway-*` extensions (integrations, authorizers, validators), for client generators.
+ */
+export function clientFacingDocument(document: Record<string, unknown>): Record<string, unknown> {
+  const strip = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(strip);
+    if (value === null || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return value;
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>)
+        .filter(([key]) => !key.startsWith(EXTENSION_PREFIX))
+        .map(([key, child]) => [key, strip(child)]),
+    );
+  };
+  return strip(document) as Record<string, unknown>;
+}
+
+/**
+ * A resolved CloudFormation value rendered as text: `{ Ref: X }` -> `${X}`, `Fn::GetAtt` ->
+ * `${X.Attr}`, `Fn::Join` -> the joined parts. Used for the documents written next to the
+ * templates, which are read by people and client generators, not by CloudFormation.
+ */
+export function renderIntrinsics(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(renderIntrinsics);
+  if (value === null || typeof value !== 'object') return value;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj);
+  if (keys.length === 1) {
+    const [key] = keys;
+    const arg = obj[key];
+    if (key === 'Ref') return `\${${String(arg)}}`;
+    if (key === 'Fn::GetAtt' && Array.isArray(arg)) return `\${${arg.join('.')}}`;
+    if (key === 'Fn::Join' && Array.isArray(arg) && Array.isArray(arg[1])) {
+      return (arg[1] as unknown[]).map((part) => String(renderIntrinsics(part))).join(String(arg[0]));
+    }
+    if (key === 'Fn::Sub' && typeof arg === 'string') return arg;
+  }
+  return Object.fromEntries(keys.map((key) => [key, renderIntrinsics(obj[key])]));
+}
+
+/** Hook aws-cdk-lib calls on constructs that write their own files into the cloud assembly. */
+const CUSTOM_SYNTHESIS = Symbol.for('@aws-cdk/core:customSynthesis');
+
+/** Props of {@link OpenApiDocumentFiles}. */
+export interface OpenApiDocumentFilesProps {
+  /** The API definition (may hold tokens; they are resolved at synth). */
+  readonly document: Record<string, unknown>;
+  /** File name stem: `<name>.openapi.json` and `<name>.client.openapi.json`. */
+  readonly fileName: string;
+}
+
+/**
+ * Writes an API's OpenAPI documents next to its stack's template when the app synthesizes:
+ * `<name>.openapi.json`, the definition API Gateway imports (with its extensions, CloudFormation
+ * references shown as `${...}`), and `<name>.client.openapi.json`, the client-facing variant.
+ */
+export class OpenApiDocumentFiles extends Construct {
+  constructor(scope: Construct, id: string, props: OpenApiDocumentFilesProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    (this as unknown as Record<symbol, unknown>)[CUSTOM_SYNTHESIS] = {
+      onSynthesize: (session: { readonly outdir: string }) => {
+        const definition = renderIntrinsics(stack.resolve(props.document)) as Record<string, unknown>;
+        writeFileSync(join(session.outdir, `${props.fileName}.openapi.json`), `${JSON.stringify(definition, null, 2)}\n`);
+        writeFileSync(join(session.outdir, `${props.fileName}.client.openapi.json`), `${JSON.stringify(clientFacingDocument(definition), null, 2)}\n`);
+      },
+    };
+  }
+}

@@ -1,0 +1,116 @@
+import type { IConstruct } from 'constructs';
+import type { ApiKind } from '../api-base/api-kind';
+import type { Authorization } from '../auth/authorization';
+import type { StageProfile } from '../stage/stage-profile';
+import { ApiPatternsError, describeValue } from '../validation/errors';
+import { validateCacheKeyParameters, validateCacheTtl, validateIntegerRange, validateIntegrationTimeout } from '../validation/validation';
+import { ApiFeature, requireFeature } from './protocol-features';
+import { parseRouteKey, RouteKeyRegistry } from './route-key';
+import type { ParsedRouteKey } from './route-key';
+import type { RouteOptions, RouteThrottleOptions } from './route-options';
+import { validateRequestSchema } from './request-schema';
+
+/** Methods whose answers may be cached: reads only. */
+const CACHEABLE_METHODS: readonly string[] = ['GET', 'HEAD'];
+
+/** A route the table has checked. */
+export interface TableRoute {
+  /** How the user wrote it, for errors, e.g. `routes["GET /items"]`. */
+  readonly prop: string;
+  readonly route: ParsedRouteKey;
+  readonly options: RouteOptions;
+  /** The route's authorization: its own `auth`, or the API's `defaultAuth`. */
+  readonly auth: Authorization;
+}
+
+/** What a route table needs from its API. */
+export interface RouteTableProps {
+  readonly kind: ApiKind;
+  readonly profile: StageProfile;
+  readonly defaultAuth?: Authorization;
+}
+
+/**
+ * The routes of one REST or HTTP API: parses each key, keeps them unique, resolves each route's
+ * authorization (its own, the API default, or an explicit `ApiAuth.none()`), and checks every
+ * route option against what the kind of API offers, before any backend renders it.
+ */
+export class RouteTable {
+  private readonly registry: RouteKeyRegistry;
+  private readonly entries: TableRoute[] = [];
+
+  constructor(
+    private readonly scope: IConstruct,
+    private readonly props: RouteTableProps,
+  ) {
+    this.registry = new RouteKeyRegistry(scope);
+  }
+
+  /** The routes in the order they were added. */
+  public get routes(): readonly TableRoute[] {
+    return this.entries;
+  }
+
+  /** Checks and records a route; returns it for the backend to render. */
+  public add(prop: string, routeKey: string, options: RouteOptions): TableRoute {
+    const { scope } = this;
+    const { kind } = this.props;
+    const route = parseRouteKey(scope, prop, routeKey);
+    this.registry.add(prop, route);
+    const auth = options.auth ?? this.props.defaultAuth;
+    if (!auth) {
+      throw new ApiPatternsError(
+        'RouteUnauthorized',
+        `${prop} has no authorization: set auth on the route, defaultAuth on the API, or auth: ApiAuth.none() to serve it without authorization. Got: ${describeValue(route.key)}`,
+        scope,
+      );
+    }
+    if (options.timeout) validateIntegrationTimeout(scope, `${prop}.timeout`, options.timeout, kind);
+    if (options.requestSchema !== undefined) {
+      requireFeature(scope, kind, ApiFeature.REQUEST_VALIDATION, prop);
+      validateRequestSchema(scope, `${prop}.requestSchema`, options.requestSchema);
+    }
+    if (options.apiKeyRequired) requireFeature(scope, kind, ApiFeature.API_KEYS, prop);
+    if (options.throttle) validateRouteThrottle(scope, `${prop}.throttle`, options.throttle);
+    if (options.cache) this.checkCache(prop, route, options, auth);
+    const entry: TableRoute = { prop, route, options, auth };
+    this.entries.push(entry);
+    return entry;
+  }
+
+  private checkCache(prop: string, route: ParsedRouteKey, options: RouteOptions, auth: Authorization): void {
+    const { scope } = this;
+    const cache = options.cache!;
+    requireFeature(scope, this.props.kind, ApiFeature.ROUTE_CACHE, prop);
+    validateCacheTtl(scope, `${prop}.cache.ttl`, cache.ttl);
+    if (!CACHEABLE_METHODS.includes(route.method)) {
+      throw new ApiPatternsError(
+        'RouteCacheMethodInvalid',
+        `${prop}.cache is allowed only on GET and HEAD routes: a cached ${route.method} would answer writes from the cache. Got: ${describeValue(route.key)}`,
+        scope,
+      );
+    }
+    validateCacheKeyParameters(scope, `${prop}.cache.keyParameters`, cache.keyParameters ?? []);
+    if (!auth.isPublic && !auth._restIdentityCacheKeys().complete && !cache.keyParameters?.length) {
+      throw new ApiPatternsError(
+        'RouteCacheKeyMissing',
+        `${prop}.cache needs keyParameters: the route is authorized by ${auth.description}, whose ${auth.kindName === 'ApiAuth.iam' ? 'signatures' : 'context or stage-variable sources'} cannot be part of a cache key, ` +
+          `so every caller would get the first caller's cached answer. Name the request values that identify the caller (e.g. ['method.request.header.X-Tenant-Id']), or do not cache. Got: ${describeValue(route.key)}`,
+        scope,
+      );
+    }
+    if (!this.props.profile.caching) {
+      throw new ApiPatternsError(
+        'RouteCacheWithoutStageCache',
+        `${prop}.cache needs a stage cache: set caching on the stage profile ${describeValue(this.props.profile.stageName)}. Got: ttl ${cache.ttl.toSeconds()} s`,
+        scope,
+      );
+    }
+  }
+}
+
+/** A route's throttle: whole numbers, 0 or more (API Gateway takes no fractional route limits here). */
+export function validateRouteThrottle(scope: IConstruct, prop: string, throttle: RouteThrottleOptions): void {
+  validateIntegerRange(scope, 'RouteThrottleInvalid', `${prop}.rateLimit`, throttle.rateLimit, 0, Number.MAX_SAFE_INTEGER);
+  validateIntegerRange(scope, 'RouteThrottleInvalid', `${prop}.burstLimit`, throttle.burstLimit, 0, Number.MAX_SAFE_INTEGER);
+}

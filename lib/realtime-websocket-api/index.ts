@@ -1,2 +1,0 @@
-export * from './connections-table';
-export * from './realtime-websocket-api';

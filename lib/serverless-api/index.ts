@@ -1,3 +1,0 @@
-export * from './route-integration';
-export * from './route-options';
-export * from './serverless-api';

@@ -1,0 +1,79 @@
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
+import type { IPolicyValidationContext, PolicyValidationPluginReport } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { Bucket } from 'aws-cdk-lib/aws-s3';
+import { ControlTowerGuard } from '../../../lib';
+
+/** GIVEN templates with Lambda, log and S3 findings (the second with fewer types), written where a validation plugin reads them. */
+function context(templates = 1): IPolicyValidationContext {
+  const dir = mkdtempSync(join(tmpdir(), 'guard-'));
+  const templatePaths = Array.from({ length: templates }, (_, i) => {
+    const stack = new Stack(new App(), `Guarded${i}`);
+    new LogGroup(stack, 'Logs');
+    if (i % 2 === 0) new Bucket(stack, 'Bucket');
+    new LambdaFunction(stack, 'Fn', { runtime: Runtime.NODEJS_24_X, handler: 'index.handler', code: Code.fromInline('exports.handler=()=>1') });
+    const templatePath = join(dir, `Guarded${i}.template.json`);
+    writeFileSync(templatePath, JSON.stringify(Template.fromStack(stack).toJSON()));
+    return templatePath;
+  });
+  return { templatePaths, stackTemplates: [], appConstruct: new App() };
+}
+
+function findings(report: PolicyValidationPluginReport): string[] {
+  return report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} ${r.templatePath} ${r.resourceLogicalId}`)).sort();
+}
+
+describe('ControlTowerGuard', () => {
+  const ctx = context();
+
+  test('reports exactly what the full Control Tower rule set reports', () => {
+    // WHEN both plugins validate the same templates
+    const full = new CfnGuardValidator().validate(ctx);
+    const scoped = new ControlTowerGuard().validate(ctx);
+
+    // THEN the findings are identical, and there are some to compare
+    expect(findings(scoped)).toEqual(findings(full));
+    expect(findings(scoped).length).toBeGreaterThan(2);
+    expect(scoped.success).toBe(false);
+  });
+
+  test('templates checked by parallel cfn-guard runs give the findings of one run over all of them', () => {
+    // GIVEN three templates of different resource types
+    const several = context(3);
+
+    // WHEN they are checked in parallel (two worker threads) and in one run
+    const parallel = new ControlTowerGuard({ parallelism: 2 }).validate(several);
+    const single = new ControlTowerGuard({ parallelism: 1 }).validate(several);
+    const full = new CfnGuardValidator().validate(several);
+
+    // THEN the findings are the same, for every template
+    expect(findings(parallel)).toEqual(findings(single));
+    expect(findings(parallel)).toEqual(findings(full));
+    expect(new Set(findings(parallel).map((f) => f.split(' ')[1])).size).toBe(3);
+    expect(parallel.success).toBe(false);
+  });
+
+  test('uses the plugin name that acknowledgments are written against', () => {
+    expect(new ControlTowerGuard().name).toBe(new CfnGuardValidator().name);
+  });
+
+  test('disabled rules are left out', () => {
+    // GIVEN every S3 rule file of the package disabled by name
+    const s3Rules = readdirSync(join(dirname(require.resolve('@cdklabs/cdk-validator-cfnguard/package.json')), 'rules/control-tower/cfn-guard/s3'))
+      .filter((f) => f.endsWith('.guard'))
+      .map((f) => f.replace(/\.guard$/, ''));
+    const all = findings(new ControlTowerGuard().validate(ctx));
+    const withoutS3 = findings(new ControlTowerGuard({ disabledRules: s3Rules }).validate(ctx));
+
+    // THEN the bucket's findings are gone and the others stay
+    expect(all.some((f) => f.includes('Bucket'))).toBe(true);
+    expect(withoutS3.some((f) => f.includes('Bucket'))).toBe(false);
+    expect(withoutS3).toEqual(all.filter((f) => !f.includes('Bucket')));
+  });
+});
