@@ -1,8 +1,10 @@
 import * as path from 'node:path';
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import { JsonSchemaType } from 'aws-cdk-lib/aws-apigateway';
+import { Key } from 'aws-cdk-lib/aws-kms';
 import { HostedZone } from 'aws-cdk-lib/aws-route53';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { ApiAuth, RouteIntegration, ServerlessApi } from '../lib';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -19,9 +21,14 @@ export interface ItemsApiStackProps extends StackProps {
   readonly zone: PlatformZone;
 }
 
-/** The demo items API: list, get and create items behind JWT auth, with a public health check. */
+/**
+ * The demo items API: list, get and create items behind JWT auth, a public health check, and
+ * `POST /events`, which API Gateway sends straight to an SQS queue (no Lambda in the path).
+ */
 export class ItemsApiStack extends Stack {
   public readonly api: ServerlessApi;
+  /** The queue `POST /events` writes to. */
+  public readonly events: Queue;
 
   constructor(scope: Construct, id: string, props: ItemsApiStackProps) {
     super(scope, id, props);
@@ -36,6 +43,16 @@ export class ItemsApiStack extends Stack {
       description: `Items API handler (${config.name})`,
       environment: { CORS_ALLOW_ORIGINS: cors.allowOrigins.join(','), CORS_ALLOW_CREDENTIALS: String(cors.allowCredentials) },
     });
+    // Item events from clients, straight into a queue: encrypted with a key of the stack's own, TLS only,
+    // and a dead-letter queue for messages the consumers keep failing on.
+    const eventsKey = new Key(this, 'ItemEventsKey', { enableKeyRotation: true, description: `Item events queue key (${config.name})` });
+    const queueProps = { encryption: QueueEncryption.KMS, encryptionMasterKey: eventsKey, enforceSSL: true, retentionPeriod: Duration.days(4) };
+    const deadLetters = new Queue(this, 'ItemEventsDeadLetters', { ...queueProps, retentionPeriod: Duration.days(14) });
+    Validations.of(deadLetters).acknowledge({
+      id: 'Serverless::Serverless-SQSRedrivePolicy',
+      reason: 'This queue is the dead-letter queue of ItemEvents; a dead-letter queue of its own would only move the same failed messages again.',
+    });
+    this.events = new Queue(this, 'ItemEvents', { ...queueProps, deadLetterQueue: { queue: deadLetters, maxReceiveCount: 5 } });
     this.api = new ServerlessApi(this, 'ItemsApi', {
       profile: stageProfileFor(this, config, props.alarmTopic),
       apiName: `items-${config.name}`,
@@ -60,6 +77,17 @@ export class ItemsApiStack extends Stack {
               name: { type: JsonSchemaType.STRING, minLength: 1, maxLength: 100 },
               price: { type: JsonSchemaType.NUMBER, minimum: 0 },
               tags: { type: JsonSchemaType.ARRAY, maxItems: 10, items: { type: JsonSchemaType.STRING, minLength: 1, maxLength: 32 } },
+            },
+          },
+        },
+        'POST /events': {
+          integration: RouteIntegration.sqs(this.events),
+          requestSchema: {
+            type: JsonSchemaType.OBJECT,
+            required: ['itemId', 'event'],
+            properties: {
+              itemId: { type: JsonSchemaType.STRING, minLength: 1, maxLength: 64 },
+              event: { type: JsonSchemaType.STRING, enum: ['viewed', 'added-to-cart', 'purchased'] },
             },
           },
         },

@@ -32,6 +32,18 @@ export { MockIntegration } from './core/integrations/mock-integration';
 export type { MockIntegrationOptions } from './core/integrations/mock-integration';
 export { HttpProxyIntegration } from './core/integrations/http-proxy-integration';
 export type { HttpProxyIntegrationOptions } from './core/integrations/http-proxy-integration';
+export { SqsIntegration } from './core/integrations/sqs-integration';
+export type { SqsIntegrationOptions } from './core/integrations/sqs-integration';
+export { EventBridgeIntegration } from './core/integrations/event-bridge-integration';
+export type { EventBridgeIntegrationOptions } from './core/integrations/event-bridge-integration';
+export { KinesisIntegration } from './core/integrations/kinesis-integration';
+export type { KinesisIntegrationOptions } from './core/integrations/kinesis-integration';
+export { StepFunctionsIntegration } from './core/integrations/step-functions-integration';
+export type { StepFunctionsIntegrationOptions } from './core/integrations/step-functions-integration';
+export { DynamoDbAction, DynamoDbIntegration, DynamoDbKeySource } from './core/integrations/dynamodb-integration';
+export type { DynamoDbIntegrationOptions, DynamoDbKeyAttribute, DynamoDbKeyMapping } from './core/integrations/dynamodb-integration';
+export { HttpTransformIntegration, HttpTransformValue } from './core/integrations/http-transform-integration';
+export type { HttpTransformIntegrationOptions } from './core/integrations/http-transform-integration';
 
 // Authorization
 export { ApiAuth } from './core/auth/api-auth';

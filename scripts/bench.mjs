@@ -1,6 +1,6 @@
 // `npm run bench`: the figures the issues name, measured on this machine, printed; never asserted.
 //  1. median wall time of `cdk synth` for the demo app and for an empty app (the floor), and the ratio
-//  2. CloudFormation resources of a ServerlessApi with 10 and 50 routes on one function
+//  2. CloudFormation resources and template size of a ServerlessApi with 10, 50 and 300 routes on one function
 //  3. each handler bundle's size and module init time (a fresh Node process per import)
 //  4. WebSocket fan-out through the local gateway (scripts/bench-fanout.ts)
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -48,11 +48,12 @@ console.log(`ratio demo/empty: ${fmt(ratio, 2)}x   (target <= 2.5x)\n`);
 
 // 2. Resources per route.
 const res = jsonLine(execFileSync('npx', ['ts-node', '--transpile-only', 'scripts/bench-resources.ts'], { encoding: 'utf8' }), 'BENCH_RESOURCES');
-console.log('## CloudFormation resources, ServerlessApi with N routes on one function');
-for (const [protocol, counts] of Object.entries(res)) {
-  const perRoute = (counts[50] - counts[10]) / 40;
-  console.log(`${protocol.padEnd(4)}: 10 routes ${counts[10]}, 50 routes ${counts[50]}  => ${fmt(perRoute, 2)} resources per added route   (target <= 2)`);
+console.log('## CloudFormation resources and template size, ServerlessApi with N routes `GET /rN/{id}` on one function');
+for (const [kind, byCount] of Object.entries(res)) {
+  const cells = Object.entries(byCount).map(([n, m]) => `${n} routes: ${m.resources} resources, ${fmt(m.templateBytes / 1024, 1)} KB`);
+  console.log(`${kind.padEnd(4)}: ${cells.join(' | ')}`);
 }
+console.log('targets: REST with 300 routes < 100 resources and < 1 MB (CloudFormation: 500 resources, 1 MB template)');
 console.log('');
 
 // 3. Bundles: the shipped handlers plus the demo items handler, bundled the same way. Each runs from

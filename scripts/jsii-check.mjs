@@ -10,7 +10,8 @@
 // compiled there, and the temp dir is removed: the work tree is never touched.
 //
 // Usage: node scripts/jsii-check.mjs [extra jsii flags, e.g. --fail-on-warnings]
-// Exit code: jsii's (non-zero on any error, or on any warning with --fail-on-warnings).
+// Exit code: non-zero on any jsii error (or warning, with --fail-on-warnings), and on any public type
+// or member without a JSDoc summary or optional struct property without @default.
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,6 +49,27 @@ const jsiiPackage = {
   },
 };
 
+/**
+ * What the public API leaves undocumented, from the compiled assembly: every type and member needs
+ * a summary, and every optional property of a struct (or optional parameter) its `@default`.
+ */
+function undocumented(assembly) {
+  const gaps = [];
+  for (const [fqn, type] of Object.entries(assembly.types ?? {})) {
+    const name = fqn.replace(/^[^.]+\./, '');
+    if (!type.docs?.summary) gaps.push(`${name}: no JSDoc summary`);
+    for (const prop of type.properties ?? []) {
+      if (!prop.docs?.summary) gaps.push(`${name}.${prop.name}: no JSDoc summary`);
+      if (type.kind === 'interface' && type.datatype && prop.optional && prop.docs?.default === undefined) gaps.push(`${name}.${prop.name}: optional without @default`);
+    }
+    for (const method of [...(type.methods ?? []), ...(type.initializer ? [{ ...type.initializer, name: 'constructor' }] : [])]) {
+      if (method.name !== 'constructor' && !method.docs?.summary) gaps.push(`${name}.${method.name}(): no JSDoc summary`);
+    }
+    for (const member of type.members ?? []) if (!member.docs?.summary) gaps.push(`${name}.${member.name}: no JSDoc summary`);
+  }
+  return gaps;
+}
+
 const dir = mkdtempSync(join(tmpdir(), 'jsii-check-'));
 let status = 1;
 try {
@@ -67,6 +89,11 @@ try {
   });
   if (result.error) throw result.error;
   status = result.status ?? 1;
+  if (status === 0) {
+    const gaps = undocumented(JSON.parse(readFileSync(join(dir, '.jsii'), 'utf8')));
+    for (const gap of gaps) console.error(`jsii-check: ${gap}`);
+    if (gaps.length > 0) status = 1;
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
   console.log(`jsii-check: ${status === 0 ? 'OK' : 'FAILED'} in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -17,6 +17,12 @@ function platform(): { app: App; stages: Record<string, Stage> } {
   return { app, stages };
 }
 
+/** The OpenAPI body the REST API of a stack is imported from. */
+function restApiBody(t: Template): Record<string, unknown> {
+  const [api] = Object.values(t.findResources('AWS::ApiGateway::RestApi')) as Array<{ Properties: { Body: Record<string, unknown> } }>;
+  return api.Properties.Body;
+}
+
 function template(stage: Stage, stackId: string): Template {
   return Template.fromStack(stage.node.findChild(stackId) as never);
 }
@@ -49,8 +55,9 @@ describe('demo platform app', () => {
     items.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ CORS_ALLOW_ORIGINS: 'https://app.example.com', CORS_ALLOW_CREDENTIALS: 'true' }) },
     });
-    items.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
-      ResponseParameters: Match.objectLike({ 'gatewayresponse.header.Access-Control-Allow-Origin': "'https://app.example.com'" }),
+    expect(restApiBody(items)['x-amazon-apigateway-gateway-responses']).toMatchObject({
+      DEFAULT_4XX: { responseParameters: { 'gatewayresponse.header.Access-Control-Allow-Origin': "'https://app.example.com'" } },
+      DEFAULT_5XX: { responseParameters: { 'gatewayresponse.header.Access-Control-Allow-Origin': "'https://app.example.com'" } },
     });
   });
 
@@ -73,11 +80,30 @@ describe('demo platform app', () => {
   test('the items API: JWT on every route but the public mock health check, body validation on create', () => {
     const { stages } = platform();
     const items = template(stages.test, 'ItemsApi');
-    items.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'GET', AuthorizationType: 'NONE', Integration: { Type: 'MOCK' } });
-    items.hasResourceProperties('AWS::ApiGateway::Method', { HttpMethod: 'POST', AuthorizationType: 'CUSTOM', RequestModels: Match.anyValue() });
-    items.resourceCountIs('AWS::ApiGateway::Authorizer', 1);
+    const body = restApiBody(items);
+    const paths = body.paths as Record<string, Record<string, { security: unknown[]; requestBody?: unknown; 'x-amazon-apigateway-integration': { type: string } }>>;
+    expect(paths['/health'].get.security).toEqual([]);
+    expect(paths['/health'].get['x-amazon-apigateway-integration'].type).toBe('mock');
+    for (const [path, method] of [['/items', 'get'], ['/items', 'post'], ['/items/{id}', 'get'], ['/events', 'post']]) {
+      expect(paths[path][method].security).toEqual([{ Authorizer1: [] }]);
+    }
+    expect(paths['/items'].post.requestBody).toMatchObject({ required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/PostItemsRequest' } } } });
+    expect(Object.keys((body.components as { securitySchemes: object }).securitySchemes)).toEqual(['Authorizer1']);
     // One handler for the three items routes, and the JWT authorizer.
     items.resourceCountIs('AWS::Lambda::Function', 2);
+  });
+
+  test('the items API sends item events straight to an encrypted queue with a dead-letter queue, through a role allowed only SendMessage', () => {
+    const { stages } = platform();
+    const items = template(stages.prod, 'ItemsApi');
+    const post = (restApiBody(items).paths as Record<string, Record<string, { 'x-amazon-apigateway-integration': Record<string, unknown> }>>)['/events'].post;
+    expect(post['x-amazon-apigateway-integration']).toMatchObject({ type: 'aws', httpMethod: 'POST', passthroughBehavior: 'never' });
+    items.resourceCountIs('AWS::SQS::Queue', 2);
+    items.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: Match.anyValue(), RedrivePolicy: Match.objectLike({ maxReceiveCount: 5 }) });
+    items.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'sqs:SendMessage', Effect: 'Allow' })]) },
+      Roles: [Match.objectLike({ Ref: Match.stringLikeRegexp('SQSSendMessageRole') })],
+    });
   });
 
   test('synthesizes with zero findings under the six compliance packs and template validation', () => {

@@ -51,7 +51,7 @@ describe('RealtimeWebSocketApi permissions', () => {
     expect(statementsFor(functionStatements(stack, template, api.handlers.publish), 'execute-api')).toEqual([
       { Action: 'execute-api:ManageConnections', Effect: 'Allow', Resource: connectionsArn(stack, api) },
     ]);
-    for (const role of ['connect', 'disconnect', 'default', 'subscribe', 'unsubscribe'] as const) {
+    for (const role of ['connect', 'disconnect', 'fallback', 'subscribe', 'unsubscribe'] as const) {
       expect(statementsFor(functionStatements(stack, template, api.handlers[role]), 'execute-api')).toEqual([]);
     }
   });

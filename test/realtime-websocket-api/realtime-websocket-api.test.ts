@@ -1,6 +1,8 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
+import { WebSocketRoute } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { IConstruct } from 'constructs';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { MethodLoggingLevel } from 'aws-cdk-lib/aws-apigateway';
 import { Key } from 'aws-cdk-lib/aws-kms';
@@ -8,9 +10,22 @@ import { Function as LambdaFunction, LayerVersion } from 'aws-cdk-lib/aws-lambda
 import { HostedZone } from 'aws-cdk-lib/aws-route53';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { ApiAuth, ApiCustomDomain, ApiKind, PowertoolsLayer, RealtimeWebSocketApi, StageProfile } from '../../lib';
-import { POWERTOOLS_LAYER_PARAMETER } from '../../lib/core/functions/powertools-layer';
 import { inlineFunction, templateOf } from '../support/stacks';
 import { JWT, logicalIdOf, resolvedJson, userRouteFunction, webSocketApi } from '../support/realtime-websocket-api-fixtures';
+
+/** The rules acknowledged on a construct itself (not inherited from its scope), with their reasons. */
+function acknowledgedOn(construct: IConstruct): Record<string, string> {
+  return Object.assign({}, ...construct.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).map((m) => m.data as Record<string, string>));
+}
+
+/** The rules acknowledged on each route of the API, by route key. */
+function acknowledgedByRoute(api: RealtimeWebSocketApi): Record<string, Record<string, string>> {
+  const routes = api.api.node.findAll().filter((c): c is WebSocketRoute => c instanceof WebSocketRoute);
+  return Object.fromEntries(routes.map((route) => [route.routeKey, acknowledgedOn(route)]));
+}
+
+const APIG4 = 'AwsSolutions::AwsSolutions-APIG4';
+const CT_AUTHORIZATION = 'cdk-validator-cfnguard::api_gw_v2_authorization_type_configured_check';
 
 describe('RealtimeWebSocketApi', () => {
   describe('API and routes', () => {
@@ -44,6 +59,26 @@ describe('RealtimeWebSocketApi', () => {
         template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: key, AuthorizationType: 'NONE' });
       }
       expect(api.handlers.authorizer).toBeUndefined();
+    });
+
+    test('BUILT_IN_ROUTES lists the route keys the construct creates', () => {
+      const { template } = webSocketApi();
+
+      const keys = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties.RouteKey as string);
+      expect([...keys].sort()).toEqual([...RealtimeWebSocketApi.BUILT_IN_ROUTES].sort());
+    });
+
+    test('functions lists every function the construct created, by construct id, and no user route function', () => {
+      // GIVEN / WHEN a JWT-authorized API with a user route
+      const { api } = webSocketApi((s) => ({ connectAuth: ApiAuth.jwt(JWT), routes: { sendMessage: userRouteFunction(s) } }));
+
+      // THEN
+      expect(Object.keys(api.functions).sort()).toEqual(
+        ['AuthorizerHandler', 'ConnectHandler', 'DefaultHandler', 'DisconnectHandler', 'PublishHandler', 'SubscribeHandler', 'UnsubscribeHandler'],
+      );
+      expect(api.functions.PublishHandler).toBe(api.handlers.publish);
+      expect(api.functions.DefaultHandler).toBe(api.handlers.fallback);
+      expect(api.functions.AuthorizerHandler).toBe(api.handlers.authorizer);
     });
 
     test('sends the answers of $default, subscribe, unsubscribe and publish back to the caller', () => {
@@ -93,7 +128,7 @@ describe('RealtimeWebSocketApi', () => {
   });
 
   describe('$connect authorization', () => {
-    test('publicConnect leaves $connect without an authorizer', () => {
+    test('ApiAuth.none() leaves $connect without an authorizer', () => {
       const { template } = webSocketApi({ connectAuth: ApiAuth.none() });
 
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$connect', AuthorizationType: 'NONE', AuthorizerId: Match.absent() });
@@ -180,6 +215,104 @@ describe('RealtimeWebSocketApi', () => {
         Principal: 'apigateway.amazonaws.com',
       });
       expect(api.handlers.authorizer).toBeUndefined();
+    });
+  });
+
+  describe('acknowledgments of the authorization rules (cdk-nag APIG4, Control Tower)', () => {
+    test('connectAuth: ApiAuth.none() acknowledges both rules on $connect, naming the explicit choice', () => {
+      // GIVEN / WHEN
+      const { api } = webSocketApi({ connectAuth: ApiAuth.none() });
+
+      // THEN
+      const connect = acknowledgedByRoute(api).$connect;
+      expect(Object.keys(connect).sort()).toEqual([APIG4, CT_AUTHORIZATION]);
+      expect(connect[APIG4]).toMatch(/connectAuth: ApiAuth\.none\(\), an explicit choice to accept connections without authorization/);
+      expect(connect[CT_AUTHORIZATION]).toBe(connect[APIG4]);
+    });
+
+    test('the public-$connect acknowledgment is on $connect only: no other route, and not the API, stage or construct', () => {
+      const { api } = webSocketApi((s) => ({ connectAuth: ApiAuth.none(), routes: { sendMessage: userRouteFunction(s) } }));
+
+      const byRoute = acknowledgedByRoute(api);
+      expect(Object.keys(byRoute).sort()).toEqual(['$connect', '$default', '$disconnect', 'publish', 'sendMessage', 'subscribe', 'unsubscribe']);
+      for (const [key, rules] of Object.entries(byRoute)) {
+        if (key === '$connect') continue;
+        // Every other route is acknowledged for its own reason: it runs on an already-authorized connection.
+        expect(rules[APIG4]).toMatch(/authorizes a WebSocket connection once, on \$connect/);
+        expect(rules[APIG4]).not.toMatch(/ApiAuth\.none/);
+      }
+      // Acknowledgments apply to children too: none may sit on a scope that holds every route.
+      for (const scope of [api, api.api, api.stage]) {
+        expect(Object.keys(acknowledgedOn(scope))).not.toEqual(expect.arrayContaining([APIG4]));
+        expect(Object.keys(acknowledgedOn(scope))).not.toEqual(expect.arrayContaining([CT_AUTHORIZATION]));
+      }
+    });
+
+    test.each([
+      ['ApiAuth.jwt', () => ApiAuth.jwt(JWT)],
+      ['ApiAuth.iam', () => ApiAuth.iam()],
+    ])('with %s, $connect is not acknowledged: it has an authorizer', (_name, auth) => {
+      const { api } = webSocketApi({ connectAuth: auth() });
+
+      const byRoute = acknowledgedByRoute(api);
+      expect(byRoute.$connect).toEqual({});
+      expect(Object.keys(byRoute.publish).sort()).toEqual([APIG4, CT_AUTHORIZATION]);
+    });
+  });
+
+  describe('route throttles', () => {
+    /** The stage as synthesized, and the logical id of each route by route key. */
+    function stageAndRoutes(template: ReturnType<typeof webSocketApi>['template']) {
+      const [stage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
+      const routeIds = Object.fromEntries(Object.entries(template.findResources('AWS::ApiGatewayV2::Route')).map(([id, r]) => [r.Properties.RouteKey, id]));
+      return { stage, routeIds };
+    }
+
+    test('routeThrottles on $connect and on a user route become RouteSettings keyed by route key; the stage waits for those routes', () => {
+      // GIVEN / WHEN
+      const { template } = webSocketApi((s) => ({
+        routes: { sendMessage: userRouteFunction(s) },
+        routeThrottles: { $connect: { rateLimit: 10, burstLimit: 20 }, sendMessage: { rateLimit: 1, burstLimit: 2 } },
+      }));
+
+      // THEN
+      const { stage, routeIds } = stageAndRoutes(template);
+      expect(stage.Properties.RouteSettings).toEqual({
+        $connect: { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+        sendMessage: { ThrottlingRateLimit: 1, ThrottlingBurstLimit: 2 },
+      });
+      expect(stage.DependsOn).toEqual(expect.arrayContaining([routeIds.$connect, routeIds.sendMessage]));
+      expect(stage.DependsOn).not.toContain(routeIds.publish);
+      // The stage-wide settings from the profile stay as they were.
+      expect(stage.Properties.DefaultRouteSettings).toMatchObject({
+        ThrottlingRateLimit: StageProfile.dev().throttle.rateLimit,
+        ThrottlingBurstLimit: StageProfile.dev().throttle.burstLimit,
+        LoggingLevel: 'INFO',
+      });
+    });
+
+    test('addRoute(name, fn, { throttle }) throttles that route next to routeThrottles', () => {
+      // GIVEN
+      const { stack, api } = webSocketApi({ routeThrottles: { publish: { rateLimit: 50, burstLimit: 100 } } });
+
+      // WHEN
+      api.addRoute('typing', userRouteFunction(stack), { throttle: { rateLimit: 3, burstLimit: 4 } });
+
+      // THEN
+      const { stage, routeIds } = stageAndRoutes(templateOf(stack));
+      expect(stage.Properties.RouteSettings).toEqual({
+        publish: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+        typing: { ThrottlingRateLimit: 3, ThrottlingBurstLimit: 4 },
+      });
+      expect(stage.DependsOn).toEqual(expect.arrayContaining([routeIds.publish, routeIds.typing]));
+    });
+
+    test('without route throttles the stage has no RouteSettings and waits for no route', () => {
+      const { template } = webSocketApi();
+
+      const { stage, routeIds } = stageAndRoutes(template);
+      expect(stage.Properties.RouteSettings).toBeUndefined();
+      for (const id of Object.values(routeIds)) expect(stage.DependsOn ?? []).not.toContain(id);
     });
   });
 
@@ -406,7 +539,7 @@ describe('RealtimeWebSocketApi', () => {
     test('PowertoolsLayer selects AWS’s layer of the pinned version', () => {
       const { template } = webSocketApi((s) => ({ powertoolsLayer: PowertoolsLayer.awsManaged(s) }));
 
-      const [parameterId] = Object.keys(template.findParameters('*', { Default: POWERTOOLS_LAYER_PARAMETER }));
+      const [parameterId] = Object.keys(template.findParameters('*', { Default: PowertoolsLayer.AWS_PARAMETER }));
       template.allResourcesProperties('AWS::Lambda::Function', { Layers: [{ Ref: parameterId }] });
       template.resourceCountIs('AWS::Lambda::LayerVersion', 0);
     });
@@ -586,6 +719,17 @@ describe('RealtimeWebSocketApi', () => {
       expect(api.domain).toBeUndefined();
     });
 
+    test('executeApiUrl stays the stage’s wss:// execute-api URL when url is the custom domain’s', () => {
+      const { stack, api } = webSocketApi((s) => ({
+        customDomain: { domainName: 'ws.example.com', hostedZone: HostedZone.fromHostedZoneAttributes(s, 'Zone', { hostedZoneId: 'Z1', zoneName: 'example.com' }) },
+      }));
+
+      expect(api.url).toBe('wss://ws.example.com/');
+      expect(stack.resolve(api.executeApiUrl)).toEqual({
+        'Fn::Join': ['', ['wss://', { Ref: logicalIdOf(stack, api.api) }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/dev']],
+      });
+    });
+
     test('callbackUrl is the https:// @connections endpoint of the stage, also with a custom domain', () => {
       const { stack, api } = webSocketApi((s) => ({
         profile: StageProfile.prod(),
@@ -700,6 +844,7 @@ describe('RealtimeWebSocketApi', () => {
         });
       }
       expect(api.metricHandlerInternalErrors().namespace).toBe('RealtimeWebSocketApi');
+      expect(RealtimeWebSocketApi.HANDLER_METRICS_NAMESPACE).toBe('RealtimeWebSocketApi');
     });
 
     test('without the bundled JWT authorizer there is no authorizer-errors alarm', () => {

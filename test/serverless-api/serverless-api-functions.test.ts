@@ -3,8 +3,8 @@ import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import type { CfnRole } from 'aws-cdk-lib/aws-iam';
-import { RouteIntegration, ServerlessApi, StageProfile } from '../../lib';
-import type { RouteOptions } from '../../lib';
+import { ApiAuth, RouteIntegration, ServerlessApi, StageProfile } from '../../lib';
+import type { ApiFunctionOptions, Integration, RouteOptions } from '../../lib';
 import { ECHO_ENTRY, expectApiError, newStack, templateOf } from '../support/stacks';
 
 const ENTRIES = path.join(__dirname, '..', 'fixtures', 'entries');
@@ -12,12 +12,12 @@ const ITEMS = path.join(ENTRIES, 'items', 'handler.ts');
 const ORDERS = path.join(ENTRIES, 'orders', 'handler.ts');
 
 /** GIVEN a fresh stack; WHEN a ServerlessApi is built with these public routes. */
-function apiWith(routes: Record<string, RouteOptions>, functionOptions?: ServerlessApi['functions'] extends never ? never : Record<string, unknown>) {
+function apiWith(routes: Record<string, RouteOptions>, functionOptions?: ApiFunctionOptions) {
   const { stack } = newStack();
   const api = new ServerlessApi(stack, 'Api', { profile: StageProfile.dev(), routes, functionOptions });
   return { stack, api, template: templateOf(stack) };
 }
-const publicRoute = (integration: RouteIntegration): RouteOptions => ({ integration, auth: ApiAuth.none() });
+const publicRoute = (integration: Integration): RouteOptions => ({ integration, auth: ApiAuth.none() });
 
 describe('entry functions', () => {
   test('BUG: two entries with the same file name keep their functions when the routes are reordered', () => {
@@ -65,7 +65,7 @@ describe('entry functions', () => {
       }),
     );
     expect(error.errorId).toBe('EntryOptionsConflict');
-    expect(error.message).toMatch(/routes\["POST \/items"\]: the entry "test\/fixtures\/entries\/items\/handler\.ts" already has a function with other options \(see routes\["GET \/items"\]\)/);
+    expect(error.message).toMatch(/routes\["POST \/items"\]\.integration: the entry "test\/fixtures\/entries\/items\/handler\.ts" already has a function with other options \(see routes\["GET \/items"\]\.integration\)/);
   });
 
   test('equal options given twice still share one function', () => {

@@ -1,7 +1,10 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { EndpointType, JsonSchemaType } from 'aws-cdk-lib/aws-apigateway';
+import { HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { CfnRoute } from 'aws-cdk-lib/aws-apigatewayv2';
 import { UserPool } from 'aws-cdk-lib/aws-cognito';
+import type { IConstruct } from 'constructs';
 import { PolicyDocument } from 'aws-cdk-lib/aws-iam';
 import { HostedZone } from 'aws-cdk-lib/aws-route53';
 import { ApiAuth, ApiKind, RouteIntegration, ServerlessApi, StageProfile } from '../../lib';
@@ -50,7 +53,10 @@ describe('ServerlessApi (HTTP)', () => {
   });
 
   test('JWT auth is native, with route scopes', () => {
-    const { template } = httpApi({ defaultAuth: ApiAuth.jwt({ ...JWT, scopes: ['items/read'] }) }, { public: undefined });
+    // GIVEN a route without its own auth, so the API's defaultAuth applies
+    const { template } = httpApi({ defaultAuth: ApiAuth.jwt({ ...JWT, scopes: ['items/read'] }) }, { auth: undefined });
+
+    // THEN
 
     template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'JWT',
@@ -105,6 +111,60 @@ describe('ServerlessApi (HTTP)', () => {
     expect(error.errorId).toBe('CognitoClientsRequired');
   });
 
+  test('a request authorizer’s identity sources must be in HTTP syntax, named by the route', () => {
+    // GIVEN a request authorizer written with REST's syntax
+    const { stack } = newStack();
+    const fn = inlineFunction(stack);
+    const auth = ApiAuth.lambdaRequest(fn, { identitySources: ['method.request.header.Authorization'] });
+
+    // WHEN it authorizes a route of an HTTP API
+    const error = expectApiError(
+      () => new ServerlessApi(stack, 'Api', { profile: StageProfile.dev(), kind: ApiKind.HTTP, routes: { 'GET /a': { integration: RouteIntegration.fromFunction(fn), auth } } }),
+    );
+
+    // THEN
+    expect(error.errorId).toBe('IdentitySourcesInvalid');
+    expect(error.message).toMatch(/routes\["GET \/a"\]\.auth\.identitySources entries must match .* on a HTTP API, e\.g\. "\$request\.header\.Authorization"/);
+    expect(error.message).toMatch(/Got: "method\.request\.header\.Authorization"/);
+  });
+
+  test('an authorizer cache TTL above 3600 s is rejected, named by the route', () => {
+    const { stack } = newStack();
+    const fn = inlineFunction(stack);
+    const error = expectApiError(
+      () =>
+        new ServerlessApi(stack, 'Api', {
+          profile: StageProfile.dev(),
+          kind: ApiKind.HTTP,
+          routes: { 'GET /a': { integration: RouteIntegration.fromFunction(fn), auth: ApiAuth.lambdaToken(fn, { resultsCacheTtl: Duration.seconds(3601) }) } },
+        }),
+    );
+
+    expect(error.errorId).toBe('AuthorizerCacheTtlOutOfRange');
+    expect(error.message).toMatch(/routes\["GET \/a"\]\.auth\.resultsCacheTtl \(seconds\) must be a whole number from 0 to 3600/);
+    expect(error.message).toMatch(/Got: 3601/);
+  });
+
+  test('an ApiAuth.none() route is acknowledged for APIG4 and the Control Tower rule on that route only', () => {
+    // GIVEN a public route and a JWT route
+    const { stack } = newStack();
+    const fn = inlineFunction(stack);
+    const api = new ServerlessApi(stack, 'Api', {
+      profile: StageProfile.dev(),
+      kind: ApiKind.HTTP,
+      defaultAuth: ApiAuth.jwt(JWT),
+      routes: { 'GET /health': { integration: RouteIntegration.fromFunction(fn), auth: ApiAuth.none() }, 'GET /items': { integration: RouteIntegration.fromFunction(fn) } },
+    });
+
+    // THEN
+    const acknowledged = (c: IConstruct) => Object.keys(Object.assign({}, ...c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).map((m) => m.data)));
+    const routes = api.httpApi!.node.findAll().filter((c): c is HttpRoute => c instanceof HttpRoute);
+    const byKey = Object.fromEntries(routes.map((r) => [(r.node.defaultChild as CfnRoute).routeKey, acknowledged(r)]));
+    expect(byKey['GET /health'].sort()).toEqual(['AwsSolutions::AwsSolutions-APIG4', 'cdk-validator-cfnguard::api_gw_v2_authorization_type_configured_check']);
+    expect(byKey['GET /items']).toEqual([]);
+    for (const scope of [api, api.httpApi!, api.httpStage!]) expect(acknowledged(scope)).not.toContain('AwsSolutions::AwsSolutions-APIG4');
+  });
+
   test('an HTTP proxy route', () => {
     const { template } = httpApi({}, { integration: RouteIntegration.httpProxy('https://backend.example.com/items') });
 
@@ -142,19 +202,29 @@ describe('ServerlessApi (HTTP)', () => {
       const error = expectApiError(() => httpApi(props));
       expect(error.errorId).toBe('RestOnlyFeature');
       expect(error.message).toMatch(feature);
-      expect(error.message).toMatch(/needs protocol ApiKind\.REST.*Got: protocol HTTP/);
+      expect(error.message).toMatch(/needs kind ApiKind\.REST.*Got: kind HTTP/);
     });
 
     test.each<[string, Partial<RouteOptions>, RegExp]>([
       ['request validation', { requestSchema: { type: JsonSchemaType.OBJECT } }, /request validation \(requestSchema\)/],
       ['API keys', { apiKeyRequired: true }, /API keys \(apiKeyRequired\)/],
       ['route cache', { cache: { ttl: Duration.seconds(10) } }, /caching \(cache\)/],
-      ['mock integration', { integration: RouteIntegration.mock() }, /mock integrations/],
     ])('route %s', (_name, route, feature) => {
       const error = expectApiError(() => httpApi({}, route));
       expect(error.errorId).toBe('RestOnlyFeature');
       expect(error.message).toMatch(feature);
       expect(error.message).toMatch(/routes\["GET \/items"\]/);
+      expect(error.message).toMatch(/Got: kind HTTP/);
+    });
+
+    test('route mock integration fails as an integration HTTP APIs do not offer', () => {
+      // GIVEN / WHEN a mock integration (a fixed answer from API Gateway, REST only) on an HTTP route
+      const error = expectApiError(() => httpApi({}, { integration: RouteIntegration.mock({ body: JSON.stringify({ status: 'ok' }) }) }));
+
+      // THEN
+      expect(error.errorId).toBe('IntegrationUnsupported');
+      expect(error.message).toMatch(/routes\["GET \/items"\]\.integration: RouteIntegration\.mock is offered on REST APIs only/);
+      expect(error.message).toMatch(/Got: kind HTTP/);
     });
   });
 
@@ -191,6 +261,114 @@ describe('ServerlessApi (HTTP)', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: '4xx', EvaluationPeriods: 5 });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Latency', ExtendedStatistic: 'p90', Threshold: 2500 });
     expect(api.metricServerError().metricName).toBe('5xx');
+  });
+
+  describe('route throttle', () => {
+    test('becomes a RouteSettings entry of the stage keyed by route key, and the stage waits for the route', () => {
+      // GIVEN
+      const { stack } = newStack();
+      const backend = RouteIntegration.fromFunction(inlineFunction(stack));
+
+      // WHEN two routes are throttled differently and a third is not
+      new ServerlessApi(stack, 'Api', {
+        profile: StageProfile.dev(),
+        kind: ApiKind.HTTP,
+        defaultAuth: ApiAuth.none(),
+        routes: {
+          'GET /items': { integration: backend, throttle: { rateLimit: 5, burstLimit: 10 } },
+          'POST /items': { integration: backend, throttle: { rateLimit: 0, burstLimit: 0 } },
+          'GET /health': { integration: backend },
+        },
+      });
+
+      // THEN
+      const template = templateOf(stack);
+      const routeIds = Object.fromEntries(Object.entries(template.findResources('AWS::ApiGatewayV2::Route')).map(([id, r]) => [r.Properties.RouteKey, id]));
+      const [stage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
+      expect(stage.Properties.RouteSettings).toEqual({
+        'GET /items': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
+        'POST /items': { ThrottlingRateLimit: 0, ThrottlingBurstLimit: 0 },
+      });
+      expect(stage.DependsOn).toEqual(expect.arrayContaining([routeIds['GET /items'], routeIds['POST /items']]));
+      expect(stage.DependsOn).not.toContain(routeIds['GET /health']);
+      // The stage-wide throttle from the profile is unchanged.
+      expect(stage.Properties.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: StageProfile.dev().throttle.rateLimit });
+    });
+
+    test('without a route throttle the stage has no RouteSettings', () => {
+      const { template } = httpApi();
+
+      template.hasResourceProperties('AWS::ApiGatewayV2::Stage', { RouteSettings: Match.absent() });
+    });
+
+    test.each<[string, { rateLimit: number; burstLimit: number }, RegExp, RegExp]>([
+      ['a negative rate', { rateLimit: -1, burstLimit: 10 }, /routes\["GET \/items"\]\.throttle\.rateLimit must be a whole number from 0/, /Got: -1/],
+      ['a fractional burst', { rateLimit: 10, burstLimit: 2.5 }, /routes\["GET \/items"\]\.throttle\.burstLimit must be a whole number from 0/, /Got: 2\.5/],
+    ])('%s is rejected with RouteThrottleInvalid', (_name, throttle, prop, got) => {
+      const error = expectApiError(() => httpApi({}, { throttle }));
+
+      expect(error.errorId).toBe('RouteThrottleInvalid');
+      expect(error.message).toMatch(prop);
+      expect(error.message).toMatch(got);
+    });
+  });
+
+  describe('openApiDocument', () => {
+    test('lists each route with its operationId, path parameters and security', () => {
+      // GIVEN a public route, a JWT route with scopes and path parameters, and an IAM route
+      const { stack } = newStack();
+      const backend = RouteIntegration.fromFunction(inlineFunction(stack));
+      const jwt = ApiAuth.jwt({ ...JWT, scopes: ['items/read'] });
+
+      // WHEN
+      const api = new ServerlessApi(stack, 'Api', {
+        profile: StageProfile.dev(),
+        kind: ApiKind.HTTP,
+        apiName: 'items',
+        routes: {
+          'GET /health': { integration: backend, auth: ApiAuth.none() },
+          'GET /items/{id}/tags/{tag}': { integration: backend, auth: jwt },
+          'DELETE /items/{id}': { integration: backend, auth: ApiAuth.iam() },
+        },
+      });
+
+      // THEN
+      const doc = stack.resolve(api.openApiDocument) as { openapi: string; info: { title: string }; paths: Record<string, Record<string, Record<string, unknown>>>; components: { securitySchemes: Record<string, Record<string, unknown>> } };
+      expect(doc.openapi).toMatch(/^3\.0/);
+      expect(doc.info.title).toBe('items');
+      expect(Object.keys(doc.paths).sort()).toEqual(['/health', '/items/{id}', '/items/{id}/tags/{tag}']);
+      expect(doc.paths['/health'].get).toMatchObject({ operationId: 'getHealth', security: [] });
+      expect(doc.paths['/health'].get.parameters).toBeUndefined();
+      expect(doc.paths['/items/{id}/tags/{tag}'].get).toMatchObject({
+        operationId: 'getItemsByIdTagsByTag',
+        parameters: [
+          { name: 'id', in: 'path', required: true, schema: { type: 'string' } },
+          { name: 'tag', in: 'path', required: true, schema: { type: 'string' } },
+        ],
+        security: [{ Authorizer1: ['items/read'] }],
+      });
+      expect(doc.paths['/items/{id}'].delete).toMatchObject({
+        operationId: 'deleteItemsById',
+        parameters: [{ name: 'id', in: 'path', required: true }],
+        security: [{ sigv4: [] }],
+      });
+      expect(doc.components.securitySchemes).toEqual({
+        Authorizer1: expect.objectContaining({ type: 'http', scheme: 'bearer' }),
+        sigv4: expect.objectContaining({ type: 'apiKey', name: 'Authorization', in: 'header' }),
+      });
+      // HTTP APIs are built from resources, not from this document: it carries no API Gateway extensions.
+      expect(JSON.stringify(doc)).not.toMatch(/x-amazon-apigateway/);
+    });
+
+    test('a route added later with addRoute is listed too', () => {
+      const { api, stack } = httpApi();
+
+      api.addRoute('POST /items', { integration: RouteIntegration.httpProxy('https://backend.example.com/items'), auth: ApiAuth.none() });
+
+      const doc = stack.resolve(api.openApiDocument) as { paths: Record<string, Record<string, Record<string, unknown>>> };
+      expect(Object.keys(doc.paths['/items']).sort()).toEqual(['get', 'post']);
+      expect(doc.paths['/items'].post).toMatchObject({ operationId: 'postItems', security: [] });
+    });
   });
 
   test('grantInvalidateCache is REST-only', () => {

@@ -60,7 +60,7 @@ export type PropsOrBuilder = Partial<RealtimeWebSocketApiProps> | ((stack: Stack
 
 /**
  * GIVEN a fresh stack; WHEN a RealtimeWebSocketApi named "chat" is built with a dev profile,
- * `connectAuth: ApiAuth.none()` (unless `connectAuth` is given) and these props.
+ * `connectAuth: ApiAuth.none()` and these props (`connectAuth` given, even as `undefined`, replaces it).
  */
 export function webSocketApi(props: PropsOrBuilder = {}) {
   const { stack } = newStack();
@@ -68,7 +68,7 @@ export function webSocketApi(props: PropsOrBuilder = {}) {
   const api = new RealtimeWebSocketApi(stack, 'Chat', {
     profile: StageProfile.dev(),
     apiName: 'chat',
-    publicConnect: given.connectAuth ? undefined : true,
+    connectAuth: ApiAuth.none(),
     ...given,
   });
   return {

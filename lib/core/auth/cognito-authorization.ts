@@ -24,11 +24,16 @@ export class CognitoAuthorization extends Authorization {
   public readonly kindName = 'ApiAuth.cognito';
   public readonly description = 'a Cognito user pool';
 
-  constructor(
-    public readonly userPool: IUserPool,
-    public readonly options: CognitoAuthOptions = {},
-  ) {
+  /** The user pool whose tokens are accepted. */
+  public readonly userPool: IUserPool;
+
+  /** The options given to the factory. */
+  public readonly options: CognitoAuthOptions;
+
+  constructor(userPool: IUserPool, options: CognitoAuthOptions = {}) {
     super(options.scopes ?? []);
+    this.userPool = userPool;
+    this.options = options;
   }
 
   /** @internal */

@@ -63,8 +63,12 @@ export class JwtAuthorization extends Authorization {
   public readonly kindName = 'ApiAuth.jwt';
   public readonly description = 'a JWT Lambda authorizer verifying tokens against the issuer JWKS';
 
-  constructor(public readonly options: JwtAuthOptions) {
+  /** The options given to the factory. */
+  public readonly options: JwtAuthOptions;
+
+  constructor(options: JwtAuthOptions) {
     super(options.scopes ?? []);
+    this.options = options;
     validateHttpsUrl('JwtIssuerInvalid', 'ApiAuth.jwt({ issuer })', options.issuer);
     if (options.jwksUri !== undefined) validateHttpsUrl('JwtJwksUriInvalid', 'ApiAuth.jwt({ jwksUri })', options.jwksUri);
     const audience = options.audience ?? [];

@@ -28,11 +28,16 @@ export class LambdaRequestAuthorization extends Authorization {
   public readonly kindName = 'ApiAuth.lambdaRequest';
   public readonly description = 'a Lambda request authorizer';
 
-  constructor(
-    public readonly handler: IFunction,
-    public readonly options: LambdaRequestAuthOptions,
-  ) {
+  /** Your authorizer function. */
+  public readonly handler: IFunction;
+
+  /** The options given to the factory. */
+  public readonly options: LambdaRequestAuthOptions;
+
+  constructor(handler: IFunction, options: LambdaRequestAuthOptions) {
     super();
+    this.handler = handler;
+    this.options = options;
   }
 
   /** @internal */

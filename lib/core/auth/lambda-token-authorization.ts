@@ -24,11 +24,16 @@ export class LambdaTokenAuthorization extends Authorization {
   public readonly kindName = 'ApiAuth.lambdaToken';
   public readonly description = 'a Lambda token authorizer';
 
-  constructor(
-    public readonly handler: IFunction,
-    public readonly options: LambdaTokenAuthOptions = {},
-  ) {
+  /** Your authorizer function. */
+  public readonly handler: IFunction;
+
+  /** The options given to the factory. */
+  public readonly options: LambdaTokenAuthOptions;
+
+  constructor(handler: IFunction, options: LambdaTokenAuthOptions = {}) {
     super();
+    this.handler = handler;
+    this.options = options;
   }
 
   /** The header that carries the token. */

@@ -103,9 +103,12 @@ const REQUEST_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const INDEX_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 const QUERY_LIMIT_MAX = 1000;
 
-/** KMS actions a caller needs on a table's customer managed key (as aws-cdk-lib's table grants give them). */
+/**
+ * KMS actions a caller needs on a table's customer managed key: those of aws-cdk-lib's table read and
+ * write grants, with their wildcards (`kms:ReEncrypt*`, `kms:GenerateDataKey*`) spelled out.
+ */
 const KMS_READ = ['kms:Decrypt', 'kms:DescribeKey'];
-const KMS_WRITE = [...KMS_READ, 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'];
+const KMS_WRITE = [...KMS_READ, 'kms:Encrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext'];
 
 /** The statement of each role's one DynamoDB action, to which each route adds its table or index ARN. */
 const STATEMENTS = new WeakMap<IRole, PolicyStatement>();
@@ -126,6 +129,10 @@ const STATEMENTS = new WeakMap<IRole, PolicyStatement>();
 export class DynamoDbIntegration extends Integration {
   public readonly kindName = 'RouteIntegration.dynamoDb';
 
+  /**
+   * @param table the table the route reads or writes
+   * @param options the action, the key mapping and the action's options
+   */
   constructor(
     public readonly table: ITable,
     public readonly options: DynamoDbIntegrationOptions,

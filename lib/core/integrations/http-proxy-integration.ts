@@ -33,11 +33,16 @@ export function pathParameterMapping(binding: RouteBinding): Record<string, stri
 export class HttpProxyIntegration extends Integration {
   public readonly kindName = 'RouteIntegration.httpProxy';
 
-  constructor(
-    public readonly url: string,
-    public readonly options: HttpProxyIntegrationOptions = {},
-  ) {
+  /** The backend URL. */
+  public readonly url: string;
+
+  /** The options given to the factory. */
+  public readonly options: HttpProxyIntegrationOptions;
+
+  constructor(url: string, options: HttpProxyIntegrationOptions = {}) {
     super();
+    this.url = url;
+    this.options = options;
     validateBackendUrl('RouteIntegration.httpProxy(url)', url);
   }
 

@@ -204,6 +204,10 @@ const KEPT_SERVER_ERRORS = ['503', '504'];
 export class HttpTransformIntegration extends Integration {
   public readonly kindName = 'RouteIntegration.httpTransform';
 
+  /**
+   * @param url the backend's `https://` URL; `{name}` placeholders take the route's path parameters
+   * @param options what to set on the request and pass on from the answer
+   */
   constructor(
     public readonly url: string,
     public readonly options: HttpTransformIntegrationOptions = {},

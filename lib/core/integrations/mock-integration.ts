@@ -19,8 +19,12 @@ export interface MockIntegrationOptions {
 export class MockIntegration extends Integration {
   public readonly kindName = 'RouteIntegration.mock';
 
-  constructor(public readonly options: MockIntegrationOptions = {}) {
+  /** The options given to the factory. */
+  public readonly options: MockIntegrationOptions;
+
+  constructor(options: MockIntegrationOptions = {}) {
     super();
+    this.options = options;
   }
 
   /** @internal */

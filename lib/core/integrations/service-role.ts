@@ -2,6 +2,7 @@ import { Names } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import type { Construct, IConstruct } from 'constructs';
+import { acknowledgeRuleInPacks, REASONS } from '../compliance/acknowledgments';
 
 const roles = new WeakMap<Construct, Map<string, Role>>();
 
@@ -30,6 +31,7 @@ export function serviceIntegrationRole(scope: Construct, target: IConstruct, act
     description: `API Gateway ${action} on ${target.node.path}`.slice(0, 1000),
   });
   grant(role);
+  acknowledgeRuleInPacks(role, ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'], 'IAMNoInlinePolicy', REASONS.inlinePolicy);
   byKey.set(key, role);
   return role;
 }

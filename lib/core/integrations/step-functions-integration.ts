@@ -22,7 +22,8 @@ export interface StepFunctionsIntegrationOptions {
    * would answer 200 for both.
    *
    * A succeeded execution answers 200 with its output; a failed one 500 (or 400 for the error names
-   * in `clientErrors`); a timed-out one 504.
+   * in `clientErrors`); a timed-out one 504. API Gateway waits no longer than the route's
+   * integration timeout (29 s by default), however long the execution may run.
    * @default false
    */
   readonly sync?: boolean;
@@ -64,6 +65,10 @@ const ERROR_NAME = /^[A-Za-z0-9_.:-]{1,256}$/;
 export class StepFunctionsIntegration extends Integration {
   public readonly kindName = 'RouteIntegration.stepFunctions';
 
+  /**
+   * @param stateMachine the state machine whose executions the route starts
+   * @param options synchronous runs, the state machine's type and key
+   */
   constructor(
     public readonly stateMachine: IStateMachine,
     public readonly options: StepFunctionsIntegrationOptions = {},

@@ -28,6 +28,7 @@ const NAMES: Record<ApiKind, { serverError: string; clientError: string; count: 
  * 1-minute period; pass `props` to change statistic, period or label.
  */
 export class ApiMetrics {
+  /** The kind of API the metrics are of. */
   public readonly kind: ApiKind;
   private readonly dimensions: Record<string, string>;
 

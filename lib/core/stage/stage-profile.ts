@@ -223,17 +223,29 @@ export class StageProfile {
     return new StageProfile(props);
   }
 
+  /** The stage name. */
   public readonly stageName: string;
+  /** Whether this is a production stage (no data trace; stateful resources retained by default). */
   public readonly production: boolean;
+  /** Throttling of the stage. */
   public readonly throttle: ThrottleProfile;
+  /** Level of the execution logs (REST and WebSocket). */
   public readonly executionLogLevel: MethodLoggingLevel;
+  /** Whether execution logs carry full requests and responses (never in production). */
   public readonly dataTrace: boolean;
+  /** Whether X-Ray traces the stage (REST) and the functions. */
   public readonly tracing: boolean;
+  /** The stage cache (REST only); undefined when the stage has none. */
   public readonly caching?: ResolvedCacheProfile;
+  /** How long the stage's logs are kept. */
   public readonly logRetention: RetentionDays;
+  /** The customer-managed KMS key of the stage's log groups; undefined for CloudWatch Logs' own encryption. */
   public readonly logEncryptionKey?: IKey;
+  /** What happens to stateful resources (log groups, tables) when they leave the stack. */
   public readonly removalPolicy: RemovalPolicy;
+  /** Thresholds of the recommended alarms, defaults filled in. */
   public readonly alarmThresholds: ResolvedAlarmThresholds;
+  /** The SNS topic alarms notify; undefined when alarms have no action. */
   public readonly alarmTopic?: ITopic;
 
   /** The props as given (preset merged with overrides), before defaults; `with()` starts from these. */

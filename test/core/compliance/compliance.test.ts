@@ -1,5 +1,5 @@
 import { mkdtempSync } from 'node:fs';
-import type * as CoreModule from '../../../lib/core';
+import type * as LibraryModule from '../../../lib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -127,23 +127,23 @@ describe('without the optional peer dependencies', () => {
   test.each([
     ['cdk-nag', 'npm install --save-dev cdk-nag@^3', {}],
     ['@cdklabs/cdk-validator-cfnguard', 'npm install --save-dev @cdklabs/cdk-validator-cfnguard@^0.0.62', { controlTower: true }],
-  ])('GIVEN %s is not installed WHEN ApiCompliance runs THEN it fails with the library error naming the package', (pkg, command, options) => {
+  ])('GIVEN %s is not installed WHEN ApiCompliance.apply runs THEN it fails with the library error naming the package', (pkg, command, options) => {
     jest.doMock(pkg, () => {
-      throw Object.assign(new Error(`Cannot find module '${pkg}' from 'lib/core/optional-dependency.ts'`), { code: 'MODULE_NOT_FOUND' });
+      throw Object.assign(new Error(`Cannot find module '${pkg}' from 'lib/core/functions/optional-dependency.ts'`), { code: 'MODULE_NOT_FOUND' });
     });
     jest.isolateModules(() => {
       /* eslint-disable @typescript-eslint/no-require-imports */
-      const core = require('../../../lib/core') as typeof CoreModule;
+      const library = require('../../../lib') as typeof LibraryModule;
       /* eslint-enable @typescript-eslint/no-require-imports */
       const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'core-compliance-')) });
       let error: unknown;
       try {
-        core.ApiCompliance.apply(app, options);
+        library.ApiCompliance.apply(app, options);
       } catch (e) {
         error = e;
       }
-      expect(error).toBeInstanceOf(core.ApiPatternsError);
-      expect((error as InstanceType<typeof core.ApiPatternsError>).errorId).toBe('OptionalDependencyMissing');
+      expect(error).toBeInstanceOf(library.ApiPatternsError);
+      expect((error as InstanceType<typeof library.ApiPatternsError>).errorId).toBe('OptionalDependencyMissing');
       expect(String(error)).toContain(command);
     });
   });

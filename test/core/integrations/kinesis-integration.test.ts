@@ -101,8 +101,23 @@ describe('RouteIntegration.kinesis on a REST API', () => {
     expect(Object.keys(config.responses ?? {}).sort()).toEqual(['200', '400', '429', '500', '502']);
   });
 
+  test('reads a header partition key whatever the case the client sent the header name in', () => {
+    // GIVEN
+    const integration = RouteIntegration.kinesis(new Stream(stack, 'Stream'), { partitionKey: '$request.header.X-Device' });
+
+    // WHEN
+    const config = integration._bindRest(binding(ApiKind.REST));
+
+    // THEN
+    expect(requestTemplate(integration)).toBe(
+      `#set($partitionKey = "")#foreach($headerName in $input.params().header.keySet())#if($headerName.equalsIgnoreCase('X-Device'))` +
+        `#set($partitionKey = "$!input.params().header.get($headerName)")#end#end##\n` +
+        `{"StreamARN":"STREAM_ARN","PartitionKey":"$util.escapeJavaScript($partitionKey).replaceAll("\\\\'","'")","Data":"$util.base64Encode($input.body)"}`,
+    );
+    expect(config.requestParameters).toEqual({ 'method.request.header.X-Device': true });
+  });
+
   test.each([
-    ['a header', '$request.header.X-Device', `$util.escapeJavaScript("$!input.params().header.get('X-Device')")`, { 'method.request.header.X-Device': true }],
     ['a query string', '$request.querystring.device', `$util.escapeJavaScript("$!input.params().querystring.get('device')")`, { 'method.request.querystring.device': true }],
     ['a path parameter', '$request.path.id', `$util.escapeJavaScript("$!input.params().path.get('id')")`, undefined],
     ['a body field', '$request.body.device.id', `$util.escapeJavaScript("$!input.path('$.device.id')")`, undefined],

@@ -17,6 +17,15 @@ import { expectApiError } from '../../support/core-stacks';
 
 const CORS = { 'method.response.header.Access-Control-Allow-Origin': "'https://app.example.com'" };
 
+/** An integration response of `x-amazon-apigateway-integration.responses`, or an OpenAPI response. */
+interface Answer {
+  readonly statusCode: string;
+  readonly responseTemplates?: Record<string, string>;
+  readonly responseParameters?: Record<string, string>;
+  readonly headers?: Record<string, unknown>;
+}
+type Answers = Record<string, Answer>;
+
 let stack: Stack;
 let api: Construct;
 
@@ -51,7 +60,7 @@ function machine(type: StateMachineType = StateMachineType.STANDARD, id = 'Machi
 const imported = (): IStateMachine => StateMachine.fromStateMachineArn(stack, 'Imported', 'arn:aws:states:eu-west-1:111111111111:stateMachine:orders');
 
 /** The integration object with tokens resolved to CloudFormation. */
-const resolved = (value: unknown): Record<string, any> => stack.resolve(value);
+const resolved = (value: unknown) => stack.resolve(value);
 
 function logicalId(construct: StateMachine | Key): string {
   return stack.getLogicalId(construct.node.defaultChild as never);
@@ -107,18 +116,18 @@ describe('StartExecution on a REST API', () => {
 
   test('answers 200 with the execution ARN and start date', () => {
     const config = RouteIntegration.stepFunctions(machine())._bindRest(binding(ApiKind.REST));
-    const responses = config.integration.responses as Record<string, any>;
+    const responses = config.integration.responses as Answers;
     expect(responses.default.statusCode).toBe('200');
-    expect(responses.default.responseTemplates['application/json']).toBe(`{"executionArn": $input.json('$.executionArn'), "startDate": $input.json('$.startDate')}`);
+    expect(responses.default.responseTemplates!['application/json']).toBe(`{"executionArn": $input.json('$.executionArn'), "startDate": $input.json('$.startDate')}`);
     expect(Object.keys(config.responses ?? {})).toContain('200');
   });
 
   test('maps service errors to 4xx and 5xx answers, never to 200', () => {
     const config = RouteIntegration.stepFunctions(machine())._bindRest(binding(ApiKind.REST));
-    const responses = config.integration.responses as Record<string, any>;
+    const responses = config.integration.responses as Answers;
     expect(responses['4\\d{2}'].statusCode).toBe('400');
     expect(responses['5\\d{2}'].statusCode).toBe('502');
-    const clientError = responses['4\\d{2}'].responseTemplates['application/json'] as string;
+    const clientError = responses['4\\d{2}'].responseTemplates!['application/json'];
     expect(clientError).toContain("#set($errorType = \"$!input.path('$.__type')\")");
     expect(clientError).toMatch(/contains\('InvalidExecutionInput'\)\)\n\{"message": "Bad request"\}/);
     expect(clientError).toMatch(/#else\n#set\(\$context\.responseOverride\.status = 500\)/);
@@ -138,10 +147,10 @@ describe('StartExecution on a REST API', () => {
     // WHEN
     const config = RouteIntegration.stepFunctions(machine())._bindRest(binding(ApiKind.REST, 'POST /orders', CORS));
     // THEN
-    for (const response of Object.values(config.integration.responses as Record<string, any>)) {
+    for (const response of Object.values(config.integration.responses as Answers)) {
       expect(response.responseParameters).toEqual(CORS);
     }
-    for (const response of Object.values(config.responses as Record<string, any>)) {
+    for (const response of Object.values(config.responses as Answers)) {
       expect(response.headers).toEqual({ 'Access-Control-Allow-Origin': { schema: { type: 'string' } } });
     }
   });
@@ -204,7 +213,7 @@ describe('StartSyncExecution on a REST API', () => {
 
   test('answers the output of a succeeded execution, 500 for a failed one and 504 for a timed-out one', () => {
     const config = RouteIntegration.stepFunctions(machine(StateMachineType.EXPRESS), { sync: true })._bindRest(binding(ApiKind.REST));
-    const template = (config.integration.responses as Record<string, any>).default.responseTemplates['application/json'] as string;
+    const template = (config.integration.responses as Answers).default.responseTemplates!['application/json'];
     expect(template).toContain("#if($execStatus == 'SUCCEEDED')\n$!input.path('$.output')\n#elseif($execStatus == 'TIMED_OUT')\n#set($context.responseOverride.status = 504)");
     expect(template).toMatch(/#else\n#set\(\$context\.responseOverride\.status = 500\)\n\{"message": "Internal server error"\}\n#end$/);
     expect(Object.keys(config.responses ?? {})).toEqual(expect.arrayContaining(['200', '500', '504']));
@@ -215,7 +224,7 @@ describe('StartSyncExecution on a REST API', () => {
     const config = RouteIntegration.stepFunctions(machine(StateMachineType.EXPRESS), { sync: true, clientErrors: ['ValidationError', 'Order.Rejected'] })._bindRest(
       binding(ApiKind.REST),
     );
-    const template = (config.integration.responses as Record<string, any>).default.responseTemplates['application/json'] as string;
+    const template = (config.integration.responses as Answers).default.responseTemplates!['application/json'];
     expect(template).toContain("#elseif($execStatus == 'FAILED' && ($execError == 'ValidationError' || $execError == 'Order.Rejected'))\n#set($context.responseOverride.status = 400)");
     expect(template).toContain(`{"error": "$util.escapeJavaScript($execError).replaceAll("\\\\'","'")", "cause": "$util.escapeJavaScript($execCause).replaceAll("\\\\'","'")"}`);
     expect(Object.keys(config.responses ?? {})).toContain('400');
