@@ -117,7 +117,7 @@ export interface RealtimeWebSocketApiProps extends ApiBaseProps {
   /**
    * The layer that provides Powertools for AWS Lambda (TypeScript) to the built-in handlers, whose
    * bundles do not carry it: `@aws-lambda-powertools/logger`, `metrics` and `tracer` at
-   * `POWERTOOLS_VERSION` under `nodejs/node_modules`. `PowertoolsLayer.public(this)` is AWS's own.
+   * `PowertoolsLayer.VERSION` under `nodejs/node_modules`. `PowertoolsLayer.awsManaged(this)` is AWS's own.
    * @default - the layer this library ships (`PowertoolsLayer.bundled(this)`), one per stack
    */
   readonly powertoolsLayer?: ILayerVersion;
@@ -252,7 +252,7 @@ export class RealtimeWebSocketApi extends ApiBase {
         environment: { ...environment, ...extra },
         layers: [this.powertoolsLayer],
         options: props.functionOptions,
-      }) as LambdaFunction;
+      }, {}, `${role}Handler`) as LambdaFunction;
     const integrationTimeout = props.integrationTimeout ?? maxIntegrationTimeout(ApiKind.WEBSOCKET);
     const handlers = {
       connect: fn('connect'),
@@ -308,6 +308,7 @@ export class RealtimeWebSocketApi extends ApiBase {
   }
 
   private addUserRoute(prop: string, name: string, handler: IFunction, options: WebSocketRouteOptions): void {
+    if (options.throttle) validateRouteThrottle(this, `${prop}.throttle`, options.throttle);
     if ((BUILT_IN_WEBSOCKET_ROUTES as readonly string[]).includes(name) || this.routeNames.includes(name)) {
       throw new ApiPatternsError(
         'WebSocketRouteReserved',
@@ -333,21 +334,21 @@ export class RealtimeWebSocketApi extends ApiBase {
     this.routeNames.push(name);
     this.addRouteTo(name, handler, undefined, true, options.timeout);
     this._watchFunction(`${name.replace(/[^A-Za-z0-9]/g, '')}Route`, handler);
-    if (options.throttle) this.throttleRoute(`${prop}.throttle`, name, options.throttle, true);
+    if (options.throttle) this.throttleRoute(`${prop}.throttle`, name, options.throttle);
   }
 
   /** Throttles one route of the stage; the route key must be one of this API's routes. */
-  private throttleRoute(prop: string, routeKey: string, throttle: RouteThrottleOptions, known = false): void {
+  private throttleRoute(prop: string, routeKey: string, throttle: RouteThrottleOptions): void {
     const route = this.routes.get(routeKey);
-    if (!route && !known) {
+    if (!route) {
       throw new ApiPatternsError(
         'RouteThrottleKeyUnknown',
         `${prop} names a route this API does not have (routes: ${[...this.routes.keys()].join(', ')}); add the route first, or throttle it with addRoute(name, handler, { throttle }). Got: ${describeValue(routeKey)}`,
         this,
       );
     }
-    validateRouteThrottle(this, known ? prop : prop, throttle);
-    throttleV2Route(this.stage, this.routes.get(routeKey)!, routeKey, throttle);
+    validateRouteThrottle(this, prop, throttle);
+    throttleV2Route(this.stage, route, routeKey, throttle);
   }
 
   /**
@@ -459,6 +460,7 @@ export class RealtimeWebSocketApi extends ApiBase {
         options: this.props.functionOptions,
       },
       { errors: false },
+      'authorizerHandler',
     );
     this._watchErrorCount('AuthorizerErrors', this.metricAuthorizerErrors(), `${this.apiName} (${this.stageName}): $connect authorizer errors (IdP or configuration)`);
     return fn;

@@ -78,8 +78,6 @@ export abstract class ApiBase extends Construct {
   /** The stage name. */
   public readonly stageName: string;
 
-  /** The stage's access-log group. */
-  public readonly accessLogGroup: ILogGroup;
 
   /** Functions the construct created (route handlers and authorizers), by construct id. */
   public readonly functions: Record<string, IFunction> = {};
@@ -92,6 +90,7 @@ export abstract class ApiBase extends Construct {
   private stageUrl?: string;
   private customDomain?: ApiCustomDomain;
   private observability?: ApiObservability;
+  private logGroup?: ILogGroup;
 
   protected constructor(scope: Construct, id: string, kind: ApiKind, props: ApiBaseProps) {
     super(scope, id);
@@ -102,7 +101,15 @@ export abstract class ApiBase extends Construct {
     Aspects.of(this).add(new ApiGatewayPermissionAcknowledger(), { priority: AspectPriority.MUTATING });
     this.apiName = props.apiName ?? this.node.path.replace(/\//g, '-');
     this.stageName = props.profile.stageName;
-    this.accessLogGroup = createStageLogGroup(this, 'AccessLogs', props.profile);
+  }
+
+  /**
+   * The stage's access-log group, created when the construct first asks for it (after checking its
+   * props, so an API that fails a check leaves nothing behind).
+   */
+  public get accessLogGroup(): ILogGroup {
+    this.logGroup ??= createStageLogGroup(this, 'AccessLogs', this.profile);
+    return this.logGroup;
   }
 
   /** The base URL clients use: the custom domain's when there is one, the stage's otherwise. */
@@ -182,14 +189,14 @@ export abstract class ApiBase extends Construct {
 
   /**
    * Creates a function with the library's defaults (see `createApiFunction`); it joins `functions`,
-   * the alarms and the dashboard.
+   * the alarms and the dashboard (named `watchName` there, which keeps alarm ids stable).
    *
    * @internal
    */
-  protected _createFunction(id: string, props: CreateApiFunctionProps, alarms: FunctionAlarmOptions = {}): IFunction {
+  protected _createFunction(id: string, props: CreateApiFunctionProps, alarms: FunctionAlarmOptions = {}, watchName = id): IFunction {
     const fn = createApiFunction(this, id, props);
     this.functions[id] = fn;
-    this._watchFunction(id, fn, alarms);
+    this._watchFunction(watchName, fn, alarms);
     return fn;
   }
 

@@ -41,6 +41,12 @@ export interface RestAuthConfig {
   readonly authorizerFunction?: IFunction;
   /** Whether it is one of the API's authorizers (IAM is not), which API Gateway limits to 10. */
   readonly isAuthorizer: boolean;
+  /**
+   * The scopes API Gateway checks on the method (its authorization scopes): Cognito user pool
+   * authorizers only. Other kinds check scopes themselves (the bundled JWT authorizer) or not at all.
+   * @default - none
+   */
+  readonly methodScopes?: string[];
 }
 
 /** An HTTP API authorization. Internal. */

@@ -47,6 +47,7 @@ export class CognitoAuthorization extends Authorization {
         'x-amazon-apigateway-authorizer': { type: 'cognito_user_pools', providerARNs: [this.userPool.userPoolArn] },
       },
       isAuthorizer: true,
+      methodScopes: this.scopes,
     };
   }
 

@@ -6,7 +6,7 @@ import { acknowledgeGuardRule, acknowledgeRule } from '../compliance/acknowledgm
 import type { ApiCustomDomain } from '../domain/custom-domain';
 import type { RouteBinding } from '../integrations/integration';
 import { ApiMetrics } from '../observability/api-metrics';
-import { emptyDocument, operationId, operationKey, openApiPath, pathParameters } from '../openapi/operations';
+import { emptyDocument, OperationIds, operationKey, openApiPath, pathParameters } from '../openapi/operations';
 import type { TableRoute } from '../routing/route-table';
 import { throttleV2Route, v2StageOptions } from '../stage/v2-stage';
 import { ApiPatternsError } from '../validation/errors';
@@ -29,6 +29,7 @@ export class HttpBackend implements ApiBackend {
   private readonly authorizers = new Map<Authorization, { readonly authorizer: apigwv2.IHttpRouteAuthorizer; readonly name: string }>();
   private readonly integrations = new Map<string, apigwv2.HttpRouteIntegration>();
   private authorizerCount = 0;
+  private readonly operationIds = new OperationIds();
 
   constructor(
     private readonly scope: Construct,
@@ -92,9 +93,10 @@ export class HttpBackend implements ApiBackend {
     const paths = this.document.paths as Record<string, Record<string, unknown>>;
     const item = (paths[openApiPath(r.route)] ??= {});
     item[operationKey(r.route)] = {
-      operationId: operationId(r.route),
+      operationId: this.operationIds.next(r.route),
       ...(r.route.parameters.length > 0 ? { parameters: pathParameters(r.route) } : {}),
-      security: schemeName ? [{ [schemeName]: [...r.auth.scopes] }] : [],
+      // Scopes are checked by the authorizer; OpenAPI lists them only for OAuth2 schemes.
+      security: schemeName ? [{ [schemeName]: [] }] : [],
       responses: { '200': { description: 'The answer of the backend' } },
     };
   }

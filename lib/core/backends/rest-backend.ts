@@ -1,4 +1,5 @@
-import { Duration, Lazy, Names, Stack } from 'aws-cdk-lib';
+import { Lazy, Names, Stack } from 'aws-cdk-lib';
+import type { Duration } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { PolicyDocument } from 'aws-cdk-lib/aws-iam';
@@ -12,7 +13,7 @@ import { acknowledgeRule, acknowledgeRuleInPacks } from '../compliance/acknowled
 import type { ApiCustomDomain } from '../domain/custom-domain';
 import type { RouteBinding } from '../integrations/integration';
 import { ApiMetrics } from '../observability/api-metrics';
-import { emptyDocument, operationId, operationKey, openApiPath, pathParameters, requestParameterObjects } from '../openapi/operations';
+import { emptyDocument, OperationIds, operationKey, openApiPath, pathParameters, requestParameterObjects } from '../openapi/operations';
 import { toOpenApiSchema } from '../routing/request-schema';
 import type { TableRoute } from '../routing/route-table';
 import { accessLogFormat } from '../stage/access-log-format';
@@ -74,6 +75,7 @@ export class RestBackend implements ApiBackend {
   private readonly invokePermissions = new Set<string>();
   private readonly routeMethodSettings: apigw.CfnStage.MethodSettingProperty[] = [];
   private authorizerCount = 0;
+  private readonly operationIds = new OperationIds();
 
   constructor(
     private readonly scope: Construct,
@@ -186,7 +188,7 @@ export class RestBackend implements ApiBackend {
     }
 
     const schema = options.requestSchema ? toOpenApiSchema(this.scope, `${r.prop}.requestSchema`, options.requestSchema) : config.defaultRequestSchema ? toOpenApiSchema(this.scope, `${r.prop}.integration`, config.defaultRequestSchema) : undefined;
-    const id = operationId(route);
+    const id = this.operationIds.next(route);
     let requestBody: Record<string, unknown> | undefined;
     if (schema) {
       const modelName = `${id.charAt(0).toUpperCase()}${id.slice(1)}Request`;
@@ -212,8 +214,8 @@ export class RestBackend implements ApiBackend {
   private securityFor(r: TableRoute): Array<Record<string, string[]>> {
     const requirement: Record<string, string[]> = {};
     if (!r.auth.isPublic) {
-      const { name } = this.authorizationFor(r.prop, r.auth);
-      requirement[name] = [...r.auth.scopes];
+      const { name, config } = this.authorizationFor(r.prop, r.auth);
+      requirement[name] = [...(config.methodScopes ?? [])];
     }
     if (r.options.apiKeyRequired) {
       this.securitySchemes[API_KEY_SCHEME] = { type: 'apiKey', name: 'x-api-key', in: 'header' };

@@ -1,4 +1,6 @@
 import { Token } from 'aws-cdk-lib';
+import { JsonSchemaType } from 'aws-cdk-lib/aws-apigateway';
+import type { JsonSchema } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
@@ -7,8 +9,9 @@ import type { RouteBinding } from './integration';
 import { responseWithHeaders } from './mock-integration';
 
 /*
- * What the AWS service integrations (SQS, EventBridge, Kinesis) share: values taken from the request,
- * the answers they give on success and on a service error, and the HTTP API integration they bind to.
+ * What the AWS service integrations (SQS, EventBridge, Kinesis, Step Functions, DynamoDB) share:
+ * values taken from the request and written into mapping templates, the one mapping of a service's
+ * answers and errors to the API's answers, and the HTTP API integration they bind to.
  * Internal: nothing here is exported from the package.
  */
 
@@ -131,10 +134,13 @@ function vtlRead(value: RequestValue, variable: string): VtlValue {
 }
 
 /**
- * `$util.escapeJavaScript` escapes `'` as `\'`, which JSON does not allow: this undoes it (a Java
- * regex; Velocity passes the string literal through unchanged).
+ * The VTL that writes a string reference (`$var`, `$input.json('$')`, `"$!input.path('$.a')"`) as
+ * the inside of a JSON string. `$util.escapeJavaScript` escapes `'` as `\'`, which JSON does not
+ * allow, so that one is turned back (a Java regex; Velocity passes the string literal through).
  */
-export const VTL_UNESCAPE_SINGLE_QUOTES = String.raw`.replaceAll("\\'","'")`;
+export function vtlJsonString(reference: string): string {
+  return `$util.escapeJavaScript(${reference}).replaceAll("\\\\'","'")`;
+}
 
 /** A constant as the inside of a JSON string in a VTL template: `$` and `#` escaped so Velocity leaves them alone. */
 export function vtlJsonStringContent(constant: string): string {
@@ -142,15 +148,15 @@ export function vtlJsonStringContent(constant: string): string {
   return JSON.stringify(constant).slice(1, -1).replace(/\$/g, '\\u0024').replace(/#/g, '\\u0023');
 }
 
-/** The value as the inside of a JSON string in a REST mapping template; `variable` names the VTL variable a header is read into. */
-export function vtlJsonString(value: RequestValue, variable: string): VtlValue {
+/** A request value as the inside of a JSON string in a REST mapping template; `variable` names the VTL variable a header is read into. */
+export function requestValueInJson(value: RequestValue, variable: string): VtlValue {
   if (value.source === RequestValueSource.STATIC) return { setup: '', text: vtlJsonStringContent(value.name) };
   const read = vtlRead(value, variable);
-  return { setup: read.setup, text: `$util.escapeJavaScript(${read.text})${VTL_UNESCAPE_SINGLE_QUOTES}` };
+  return { setup: read.setup, text: vtlJsonString(read.text) };
 }
 
-/** The value URL-encoded in a REST mapping template that writes a form (`a=b&c=d`); `variable` as for {@link vtlJsonString}. */
-export function vtlUrlEncoded(value: RequestValue, variable: string): VtlValue {
+/** A request value URL-encoded in a REST mapping template that writes a form (`a=b&c=d`); `variable` as for {@link requestValueInJson}. */
+export function requestValueUrlEncoded(value: RequestValue, variable: string): VtlValue {
   if (value.source === RequestValueSource.STATIC) return { setup: '', text: Token.isUnresolved(value.name) ? value.name : encodeURIComponent(value.name) };
   const read = vtlRead(value, variable);
   return { setup: read.setup, text: `$util.urlEncode(${read.text})` };
@@ -171,96 +177,166 @@ export function httpMappingValue(value: RequestValue): string {
   return value.source === RequestValueSource.STATIC ? value.name : value.written;
 }
 
-/** The answer body of an error the API writes itself: a message and the request id to find it in the logs. */
-function errorBody(message: string): string {
+/** Whether requests of the route's method carry a body that an integration forwards. */
+export function methodHasBody(binding: RouteBinding): boolean {
+  return ['POST', 'PUT', 'PATCH', 'ANY'].includes(binding.route.method);
+}
+
+/**
+ * The default body schema of a route that forwards its JSON body to an AWS service: a JSON object,
+ * so API Gateway answers 400 before calling the service. None for methods without a body.
+ */
+export function forwardedBodySchema(binding: RouteBinding): JsonSchema | undefined {
+  return methodHasBody(binding) ? { type: JsonSchemaType.OBJECT } : undefined;
+}
+
+/**
+ * The body of every error answer the API writes itself: a fixed message, and the request id to
+ * find the call in the logs. Never the service's own text, which names accounts, roles and resources.
+ */
+export function errorBody(message: string): string {
   return `{"message":"${message}","requestId":"$context.requestId"}`;
 }
 
-/** The answer to a throttled request: 429, so clients retry later. */
-const THROTTLED = ['#set($context.responseOverride.status = 429)', errorBody('Too many requests: retry later')];
-
-/** Error codes (in the service's error body) that mean the service refused the API itself (permissions, keys, a missing target): a server fault. */
-const SERVER_FAULT_MARKERS = [
-  'AccessDenied', 'NotAuthorized', 'KMS', 'Kms', 'NotFound', 'NonExistent', 'DoesNotExist', 'InvalidClientTokenId', 'UnrecognizedClient', 'ExpiredToken',
-  'SignatureDoesNotMatch', 'InvalidSecurity',
-];
-
-/**
- * The mapping template of a 4xx answer of the service. Many services answer 400 for what is not the
- * client's fault, so the body decides: throttling becomes 429; a refusal of the API's own
- * permissions, key or target becomes 500; anything else (the message was refused) stays 400.
- * The service's error text never reaches the client (it names accounts and resources).
- */
-function clientErrorTemplate(): string {
-  const contains = (markers: string[]): string => markers.map((m) => `$error.contains('${m}')`).join(' || ');
-  return [
-    '#set($error = "$!input.body")',
-    `#if(${contains(['Throttl', 'ProvisionedThroughputExceeded'])})`,
-    ...THROTTLED,
-    `#elseif(${contains(SERVER_FAULT_MARKERS)})`,
-    '#set($context.responseOverride.status = 500)',
-    errorBody('The API could not deliver the request'),
-    '#else',
-    errorBody('The request was refused'),
-    '#end',
-  ].join('\n');
+/** The mapping template lines of an error answer: the status it overrides, then its body. */
+export function errorAnswerLines(status: string, message: string): string[] {
+  return [`#set($context.responseOverride.status = ${status})`, errorBody(message)];
 }
 
-/** The mapping template of a 5xx answer of the service. */
-const SERVER_ERROR_TEMPLATE = errorBody('The backend service failed: retry later');
+/** Where an AWS service's error body names the error. */
+export enum ServiceErrorFormat {
+  /**
+   * The JSON protocol (DynamoDB, Step Functions, Kinesis, EventBridge): the error's `__type`, e.g.
+   * `{"__type": "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException", "message": "..."}`.
+   */
+  JSON_PROTOCOL = '$.__type',
+  /**
+   * The query protocol answered in JSON (SQS with `Accept: application/json`): the error's code, e.g.
+   * `{"Error": {"Code": "AWS.SimpleQueueService.NonExistentQueue", "Message": "...", "Type": "Sender"}, "RequestId": "..."}`.
+   */
+  QUERY_PROTOCOL = '$.Error.Code',
+}
 
-/** The template lines of a throttled answer, for success templates that find a failure in a 200 body. */
-export const THROTTLED_TEMPLATE_LINES: readonly string[] = THROTTLED;
+/** One answer to a service's 4xx: its status, its message, and the parts of error codes that select it. */
+interface ServiceErrorRule {
+  readonly status: string;
+  readonly message: string;
+  readonly codes: readonly string[];
+}
 
-/** The answer body of a 2xx that carries a failure (see EventBridge's FailedEntryCount). */
-export function failedDeliveryBody(message: string): string {
-  return errorBody(message);
+/** The service, or the KMS key behind it, throttled the request: the client may retry later. */
+const THROTTLED: ServiceErrorRule = {
+  status: '429',
+  message: 'Too many requests: retry later',
+  // ThrottlingException, KMS(.)ThrottlingException, RequestThrottled; ProvisionedThroughputExceededException
+  // (Kinesis, DynamoDB); RequestLimitExceeded (DynamoDB); ExecutionLimitExceeded (Step Functions).
+  codes: ['Throttl', 'ThroughputExceeded', 'RequestLimitExceeded', 'ExecutionLimitExceeded'],
+};
+
+/** The service refused a value the client sent. */
+const REFUSED: ServiceErrorRule = {
+  status: '400',
+  message: 'The request was refused',
+  // ValidationException (DynamoDB, Step Functions, EventBridge, Kinesis); InvalidExecutionInput (Step
+  // Functions: input over 256 KiB); InvalidArgumentException (Kinesis); InvalidParameterValue,
+  // InvalidMessageContents, MissingParameter (SQS: message too long, characters SQS refuses, empty group id).
+  codes: ['Validation', 'InvalidExecutionInput', 'InvalidArgument', 'InvalidParameterValue', 'InvalidMessageContents', 'MissingParameter'],
+};
+
+/** Any other 4xx: the service refused the API itself (access denied, KMS key, missing target, unknown code). */
+const UNDELIVERED = { status: '500', message: 'The API could not deliver the request' };
+/** A 5xx of the service. */
+const SERVICE_FAILED = { status: '502', message: 'The backend service failed: retry later' };
+/** A condition of the request failed (the codes are the service's own, see {@link ServiceResponsesOptions.conflictCodes}). */
+const CONFLICT_MESSAGE = 'A condition of the request failed';
+
+/** The template lines of a throttled answer, for success templates that find a throttled failure in a 2xx body. */
+export const THROTTLED_ANSWER_LINES: readonly string[] = errorAnswerLines(THROTTLED.status, THROTTLED.message);
+
+/** What {@link serviceResponses} needs to know of the service and of its success answer. */
+export interface ServiceResponsesOptions {
+  /** Where the service's error body names the error. */
+  readonly errorFormat: ServiceErrorFormat;
+  /**
+   * Parts of the service's error codes that mean a condition of the request failed: those answer 409.
+   * @default - none: the service has no conditional requests
+   */
+  readonly conflictCodes?: readonly string[];
+  /** The mapping template of the service's 2xx answer. */
+  readonly successTemplate: string;
+  /** Every status the success template answers (`200`, and any it overrides), with its OpenAPI description. */
+  readonly successStatuses: Readonly<Record<string, string>>;
 }
 
 /**
- * The integration responses and the OpenAPI responses of an AWS service integration: the service's
- * 2xx becomes `200` with `successTemplate`; its 4xx becomes 400 (429 when throttled, 500 when the
- * service refused the API itself); its 5xx becomes 502. Every answer carries the API's static
- * CORS headers. Never a 200 with an error body.
+ * The integration responses and the OpenAPI responses of an AWS service integration, the one way
+ * every service kind maps its service's answers:
+ *
+ * | service answer | answer |
+ * | --- | --- |
+ * | 2xx | `successTemplate` (200, or what it overrides) |
+ * | 4xx, code of `conflictCodes` | 409 |
+ * | 4xx, throttling code | 429 |
+ * | 4xx, validation code (a value the client sent) | 400 |
+ * | any other 4xx (access denied, KMS, missing target, unknown or no code) | 500 |
+ * | 5xx | 502 |
+ *
+ * The code is read where the service's protocol puts it (`errorFormat`), never matched in the
+ * error's text: that text may echo what the client sent. An unknown code answers 500, so a
+ * misconfiguration shows in the API's 5xx metrics instead of being blamed on the client. Every
+ * answer has a generic body ({@link errorBody}) and the API's static CORS headers, and every status
+ * is declared in the OpenAPI responses. Never a 200 with an error body.
  */
 export function serviceResponses(
   binding: RouteBinding,
-  successDescription: string,
-  successTemplate: string,
+  options: ServiceResponsesOptions,
 ): { readonly integration: Record<string, unknown>; readonly openApi: Record<string, unknown> } {
   const headers = binding.staticCorsHeaders;
+  const rules: ServiceErrorRule[] = [
+    ...(options.conflictCodes?.length ? [{ status: '409', message: CONFLICT_MESSAGE, codes: options.conflictCodes }] : []),
+    THROTTLED,
+    REFUSED,
+  ];
+  const clientError = [`#set($errorCode = "$!input.path('${options.errorFormat}')")`];
+  rules.forEach((rule, i) => {
+    clientError.push(`#${i === 0 ? 'if' : 'elseif'}(${rule.codes.map((code) => `$errorCode.contains('${code}')`).join(' || ')})`, ...errorAnswerLines(rule.status, rule.message));
+  });
+  clientError.push('#else', ...errorAnswerLines(UNDELIVERED.status, UNDELIVERED.message), '#end');
   const answer = (statusCode: string, template: string): Record<string, unknown> => ({
     statusCode,
     responseTemplates: { 'application/json': template },
     ...(headers ? { responseParameters: headers } : {}),
   });
+  const statuses: Record<string, string> = {
+    ...Object.fromEntries([...rules, UNDELIVERED, SERVICE_FAILED].map((rule) => [rule.status, rule.message])),
+    ...options.successStatuses,
+  };
   return {
     integration: {
-      default: answer('200', successTemplate),
-      '4\\d{2}': answer('400', clientErrorTemplate()),
-      '5\\d{2}': answer('502', SERVER_ERROR_TEMPLATE),
+      default: answer('200', options.successTemplate),
+      '4\\d{2}': answer(REFUSED.status, clientError.join('\n')),
+      '5\\d{2}': answer(SERVICE_FAILED.status, errorBody(SERVICE_FAILED.message)),
     },
-    openApi: {
-      '200': responseWithHeaders(successDescription, headers),
-      '400': responseWithHeaders('The request was refused', headers),
-      '429': responseWithHeaders('Too many requests: retry later', headers),
-      '500': responseWithHeaders('The API could not deliver the request', headers),
-      '502': responseWithHeaders('The backend service failed', headers),
-    },
+    openApi: Object.fromEntries(Object.entries(statuses).map(([status, description]) => [status, responseWithHeaders(description, headers)])),
   };
 }
 
 /** What an HTTP API AWS service integration needs: its subtype, the role API Gateway assumes, and the parameters. */
 export interface AwsServiceHttpIntegrationProps {
+  /** The service action, e.g. `SQS-SendMessage`. */
   readonly subtype: apigwv2.HttpIntegrationSubtype;
+  /** The role API Gateway assumes to call the service: the API's one role for the target and action. */
   readonly role: IRole;
+  /** The subtype's parameters, as HTTP API mapping values (`$request.body`, constants, tokens). */
   readonly parameters: Record<string, string>;
 }
 
 /**
- * An HTTP API AWS service ("first-class") integration with a given role. aws-cdk-lib's
- * `HttpSqsIntegration` and `HttpEventBridgeIntegration` create a role of their own under the
- * route, without the KMS grant an encrypted target needs; this one takes the API's shared role.
+ * An HTTP API AWS service ("first-class", `AWS_PROXY` with a subtype) integration with a given role:
+ * SQS-SendMessage, EventBridge-PutEvents, Kinesis-PutRecord, StepFunctions-StartExecution.
+ * aws-cdk-lib's `HttpSqsIntegration`, `HttpEventBridgeIntegration` and `HttpStepFunctionsIntegration`
+ * create a role of their own under the route, without the KMS grant an encrypted target needs (and
+ * the last takes only a `StateMachine` created in the app); this one takes the API's shared role.
  */
 export class AwsServiceHttpIntegration extends apigwv2.HttpRouteIntegration {
   constructor(

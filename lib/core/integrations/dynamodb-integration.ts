@@ -6,11 +6,10 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { ApiPatternsError, describeValue } from '../validation/errors';
+import { ServiceErrorFormat, errorAnswerLines, methodHasBody, serviceResponses, vtlJsonString } from './aws-service-integration';
 import { Integration, restServiceUri } from './integration';
 import type { RestIntegrationConfig, RouteBinding } from './integration';
-import { responseWithHeaders } from './mock-integration';
 import { serviceIntegrationRole } from './service-role';
-import { methodHasBody, serviceErrorResponses, vtlJsonString } from './step-functions-integration';
 
 /** What a {@link RouteIntegration.dynamoDb} route does with the table. */
 export enum DynamoDbAction {
@@ -119,9 +118,10 @@ const STATEMENTS = new WeakMap<IRole, PolicyStatement>();
  * (HTTP APIs offer no DynamoDB integration).
  *
  * Answers are plain JSON: string, number, boolean and null attributes become JSON values; maps,
- * lists, sets and binary attributes keep their DynamoDB JSON form (`{"SS": ["a", "b"]}`). Errors:
- * 400 for requests DynamoDB refuses as invalid, 409 for a failed `preventOverwrite`, 429 when
- * throttled, 500 for a misconfiguration (no detail), 502 when DynamoDB fails.
+ * lists, sets and binary attributes keep their DynamoDB JSON form (`{"SS": ["a", "b"]}`). Errors are
+ * mapped by their `__type` (see `serviceResponses`): 400 for requests DynamoDB refuses as invalid,
+ * 409 for a failed `preventOverwrite` (or a write that met a transaction), 429 when throttled, 500
+ * for a misconfiguration (no detail), 502 when DynamoDB fails.
  *
  * API Gateway calls DynamoDB with a role of its own, allowed only the route's action on this table
  * (or the queried index), plus the table's customer managed key when it has one.
@@ -178,8 +178,16 @@ export class DynamoDbIntegration extends Integration {
   public _bindRest(binding: RouteBinding): RestIntegrationConfig {
     const keys = this.keyAttributes();
     this.checkRoute(binding, keys);
-    const headers = binding.staticCorsHeaders;
-    const errors = serviceErrorResponses(headers);
+    const responses = serviceResponses(binding, {
+      errorFormat: ServiceErrorFormat.JSON_PROTOCOL,
+      // A failed preventOverwrite condition; a write that met an ongoing transaction on the item.
+      conflictCodes: ['ConditionalCheckFailed', 'TransactionConflict'],
+      successTemplate: this.answerTemplate(),
+      successStatuses: {
+        '200': SUCCESS_DESCRIPTIONS[this.options.action],
+        ...(this.options.action === DynamoDbAction.GET_ITEM ? { '404': 'No item has this key' } : {}),
+      },
+    });
     const requestParameters = Object.fromEntries(
       keys.filter((k) => k.attribute.source === DynamoDbKeySource.QUERY_STRING).map((k) => [`method.request.querystring.${k.name}`, true]),
     );
@@ -192,16 +200,9 @@ export class DynamoDbIntegration extends Integration {
         credentials: this.role(binding).roleArn,
         passthroughBehavior: 'never',
         requestTemplates: { 'application/json': this.requestTemplate(keys) },
-        responses: {
-          default: { statusCode: '200', responseTemplates: { 'application/json': this.answerTemplate() }, ...(headers ? { responseParameters: headers } : {}) },
-          ...errors.integrationResponses,
-        },
+        responses: responses.integration,
       },
-      responses: {
-        ...errors.methodResponses,
-        '200': responseWithHeaders(SUCCESS_DESCRIPTIONS[this.options.action], headers),
-        ...(this.options.action === DynamoDbAction.GET_ITEM ? { '404': responseWithHeaders('No item has this key', headers) } : {}),
-      },
+      responses: responses.openApi,
       ...(Object.keys(requestParameters).length > 0 ? { requestParameters } : {}),
       ...(bodySchema ? { defaultRequestSchema: bodySchema } : {}),
     };
@@ -312,8 +313,7 @@ export class DynamoDbIntegration extends Integration {
         return [
           "#set($item = $input.path('$.Item'))",
           '#if("$!item" == "")',
-          '#set($context.responseOverride.status = 404)',
-          '{"message": "Not found"}',
+          ...errorAnswerLines('404', 'No item has this key'),
           '#else',
           unmarshalItem('$item', '$.Item'),
           '#end',

@@ -1,15 +1,16 @@
 import { Token } from 'aws-cdk-lib';
-import { JsonSchemaType } from 'aws-cdk-lib/aws-apigateway';
 import { HttpIntegrationSubtype } from 'aws-cdk-lib/aws-apigatewayv2';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { ApiPatternsError, describeValue } from '../validation/errors';
 import {
   AwsServiceHttpIntegration,
-  THROTTLED_TEMPLATE_LINES,
-  VTL_UNESCAPE_SINGLE_QUOTES,
-  failedDeliveryBody,
+  ServiceErrorFormat,
+  THROTTLED_ANSWER_LINES,
+  errorAnswerLines,
+  forwardedBodySchema,
   serviceResponses,
+  vtlJsonString,
   vtlJsonStringContent,
 } from './aws-service-integration';
 import { Integration, restServiceUri } from './integration';
@@ -43,8 +44,9 @@ export interface EventBridgeIntegrationOptions {
  *
  * REST APIs accept a JSON object only (415 for other content types, 400 for other bodies) unless
  * the route sets its own `requestSchema`. PutEvents answers 200 even when it refused the event:
- * the REST answer is then 502 (429 when throttled), never a 200. A 4xx of EventBridge answers 400
- * (429 when throttled, 500 when EventBridge refused the API's role or bus), a 5xx answers 502.
+ * the REST answer is then 502 (429 when throttled), never a 200. EventBridge's errors are mapped by
+ * their `__type` (see `serviceResponses`): 429 when throttled, 400 when it refused the event itself,
+ * 500 when it refused the API's role or bus, 502 for its own failures.
  * HTTP APIs pass EventBridge's own answer through, refused events (`FailedEntryCount` 1) included,
  * and send any body.
  */
@@ -94,23 +96,27 @@ export class EventBridgeIntegration extends Integration {
   public _bindRest(binding: RouteBinding): RestIntegrationConfig {
     const entry =
       `{"EventBusName":"${this.bus.eventBusArn}","Source":"${vtlJsonStringContent(this.options.source)}",` +
-      `"DetailType":"${vtlJsonStringContent(this.options.detailType)}","Detail":"$util.escapeJavaScript($input.body)${VTL_UNESCAPE_SINGLE_QUOTES}"}`;
+      `"DetailType":"${vtlJsonStringContent(this.options.detailType)}","Detail":"${vtlJsonString('$input.body')}"}`;
     // PutEvents answers 200 with FailedEntryCount 1 when it refused the event: that is not a success.
     const success = [
       `#set($failed = "$!input.path('$.FailedEntryCount')")`,
       '#if($failed != "" && $failed != "0")',
       `#set($code = "$!input.path('$.Entries[0].ErrorCode')")`,
       "#if($code.contains('Throttl'))",
-      ...THROTTLED_TEMPLATE_LINES,
+      ...THROTTLED_ANSWER_LINES,
       '#else',
-      '#set($context.responseOverride.status = 502)',
-      failedDeliveryBody('The event bus did not accept the event'),
+      ...errorAnswerLines('502', 'The event bus did not accept the event'),
       '#end',
       '#else',
       `{"eventId":"$input.path('$.Entries[0].EventId')"}`,
       '#end',
     ].join('\n');
-    const responses = serviceResponses(binding, 'The event was put on the bus', success);
+    const responses = serviceResponses(binding, {
+      errorFormat: ServiceErrorFormat.JSON_PROTOCOL,
+      successTemplate: success,
+      successStatuses: { '200': 'The event was put on the bus' },
+    });
+    const bodySchema = forwardedBodySchema(binding);
     return {
       integration: {
         type: 'aws',
@@ -126,7 +132,7 @@ export class EventBridgeIntegration extends Integration {
         responses: responses.integration,
       },
       responses: responses.openApi,
-      defaultRequestSchema: { type: JsonSchemaType.OBJECT },
+      ...(bodySchema ? { defaultRequestSchema: bodySchema } : {}),
     };
   }
 

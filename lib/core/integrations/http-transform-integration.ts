@@ -6,11 +6,11 @@ import { HttpUrlIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { ApiKind } from '../api-base/api-kind';
 import { HTTP_METHODS } from '../routing/route-key';
 import { ApiPatternsError, describeValue } from '../validation/errors';
+import { errorBody, methodHasBody } from './aws-service-integration';
 import { pathParameterMapping, validateBackendUrl } from './http-proxy-integration';
 import { Integration } from './integration';
 import type { HttpIntegrationConfig, RestIntegrationConfig, RouteBinding } from './integration';
 import { responseWithHeaders } from './mock-integration';
-import { methodHasBody } from './step-functions-integration';
 
 /** Where a value {@link HttpTransformIntegrationOptions} sends to the backend comes from. */
 enum ValueSource {
@@ -274,7 +274,7 @@ export class HttpTransformIntegration extends Integration {
     };
     const parameters = Object.keys(answerHeaders).length > 0 ? { responseParameters: answerHeaders } : {};
     const templates = this.options.responseTemplates ? { responseTemplates: this.options.responseTemplates } : {};
-    const badGateway = { responseTemplates: { 'application/json': '{"message": "Bad gateway"}' } };
+    const badGateway = { responseTemplates: { 'application/json': errorBody('The backend failed') } };
     const responses: Record<string, unknown> = {
       default: { statusCode: '200', ...templates, ...parameters },
       '201': { statusCode: '201', ...templates, ...parameters },
@@ -372,8 +372,11 @@ export class HttpTransformIntegration extends Integration {
   }
 }
 
-/** The body schema of routes that forward a JSON body: an object or an array. */
-const JSON_DOCUMENT: JsonSchema = { type: [JsonSchemaType.OBJECT, JsonSchemaType.ARRAY] };
+/**
+ * The body schema of routes that forward a JSON body: an object or an array. OpenAPI 3.0, which
+ * REST APIs are built from, has one type per schema: the alternatives are an `anyOf`.
+ */
+const JSON_DOCUMENT: JsonSchema = { anyOf: [{ type: JsonSchemaType.OBJECT }, { type: JsonSchemaType.ARRAY }] };
 
 function checkName(prop: string, name: string): string {
   if (!NAME.test(name)) {

@@ -1,17 +1,18 @@
-import { JsonSchemaType } from 'aws-cdk-lib/aws-apigateway';
 import { HttpIntegrationSubtype } from 'aws-cdk-lib/aws-apigatewayv2';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import {
   AwsServiceHttpIntegration,
+  ServiceErrorFormat,
   checkRouteHasValue,
+  forwardedBodySchema,
   httpMappingValue,
   methodRequestParameters,
   parseRequestValue,
+  requestValueInJson,
   serviceResponses,
   shareKeyPart,
-  vtlJsonString,
 } from './aws-service-integration';
 import type { RequestValue } from './aws-service-integration';
 import { Integration, restServiceUri } from './integration';
@@ -45,9 +46,10 @@ export interface KinesisIntegrationOptions {
  * `kms:GenerateDataKey` on its key when the stream is encrypted with a customer managed key).
  *
  * REST APIs accept JSON bodies only (other content types get 415) and, unless the route sets its
- * own `requestSchema`, only a JSON object (400 otherwise). A 4xx of Kinesis answers 400 (429 when
- * the stream is over its throughput, 500 when Kinesis refused the API's role, key or stream), a 5xx
- * answers 502. HTTP APIs pass Kinesis's own answer through, and send any body.
+ * own `requestSchema`, only a JSON object (400 otherwise). Kinesis's errors are mapped by their
+ * `__type` (see `serviceResponses`): 429 when the stream is over its throughput, 400 when Kinesis
+ * refused the record itself, 500 when it refused the API's role, key or stream, 502 for its own
+ * failures. HTTP APIs pass Kinesis's own answer through, and send any body.
  */
 export class KinesisIntegration extends Integration {
   /** A short name of the kind for messages. */
@@ -80,13 +82,14 @@ export class KinesisIntegration extends Integration {
   /** @internal */
   public _bindRest(binding: RouteBinding): RestIntegrationConfig {
     checkRouteHasValue(binding, 'partitionKey', this.partitionKey);
-    const partitionKey = vtlJsonString(this.partitionKey, 'partitionKey');
+    const partitionKey = requestValueInJson(this.partitionKey, 'partitionKey');
     const record = `${partitionKey.setup}{"StreamARN":"${this.stream.streamArn}","PartitionKey":"${partitionKey.text}","Data":"$util.base64Encode($input.body)"}`;
-    const responses = serviceResponses(
-      binding,
-      'The record was written to the stream',
-      `{"sequenceNumber":"$input.path('$.SequenceNumber')","shardId":"$input.path('$.ShardId')"}`,
-    );
+    const responses = serviceResponses(binding, {
+      errorFormat: ServiceErrorFormat.JSON_PROTOCOL,
+      successTemplate: `{"sequenceNumber":"$input.path('$.SequenceNumber')","shardId":"$input.path('$.ShardId')"}`,
+      successStatuses: { '200': 'The record was written to the stream' },
+    });
+    const bodySchema = forwardedBodySchema(binding);
     const requestParameters = methodRequestParameters([this.partitionKey]);
     return {
       integration: {
@@ -104,7 +107,7 @@ export class KinesisIntegration extends Integration {
       },
       responses: responses.openApi,
       ...(Object.keys(requestParameters).length > 0 ? { requestParameters } : {}),
-      defaultRequestSchema: { type: JsonSchemaType.OBJECT },
+      ...(bodySchema ? { defaultRequestSchema: bodySchema } : {}),
     };
   }
 

@@ -1,5 +1,4 @@
 import { Stack } from 'aws-cdk-lib';
-import { JsonSchemaType } from 'aws-cdk-lib/aws-apigateway';
 import { HttpIntegrationSubtype } from 'aws-cdk-lib/aws-apigatewayv2';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
@@ -8,13 +7,15 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { ApiPatternsError, describeValue } from '../validation/errors';
 import {
   AwsServiceHttpIntegration,
+  ServiceErrorFormat,
   checkRouteHasValue,
+  forwardedBodySchema,
   httpMappingValue,
   methodRequestParameters,
   parseRequestValue,
+  requestValueUrlEncoded,
   serviceResponses,
   shareKeyPart,
-  vtlUrlEncoded,
 } from './aws-service-integration';
 import type { RequestValue } from './aws-service-integration';
 import { Integration } from './integration';
@@ -56,9 +57,10 @@ export interface SqsIntegrationOptions {
  * `kms:GenerateDataKey` and `kms:Decrypt` on its key when the queue is encrypted with one).
  *
  * REST APIs accept JSON bodies only (other content types get 415) and, unless the route sets its
- * own `requestSchema`, only a JSON object (400 otherwise). A 4xx of SQS answers 400 (429 when
- * throttled, 500 when SQS refused the API's role, key or queue), a 5xx answers 502. HTTP APIs pass
- * SQS's own answer through, and send any body.
+ * own `requestSchema`, only a JSON object (400 otherwise). SQS's errors are mapped by their code (see
+ * `serviceResponses`): 429 when throttled, 400 when SQS refused the message itself, 500 when it
+ * refused the API's role, key or queue, 502 for its own failures. HTTP APIs pass SQS's own answer
+ * through, and send any body.
  */
 export class SqsIntegration extends Integration {
   /** A short name of the kind for messages. */
@@ -115,8 +117,8 @@ export class SqsIntegration extends Integration {
   public _bindRest(binding: RouteBinding): RestIntegrationConfig {
     this.checkRoute(binding);
     const stack = Stack.of(binding.scope);
-    const groupId = this.groupId && vtlUrlEncoded(this.groupId, 'groupId');
-    const deduplicationId = this.deduplicationId && vtlUrlEncoded(this.deduplicationId, 'deduplicationId');
+    const groupId = this.groupId && requestValueUrlEncoded(this.groupId, 'groupId');
+    const deduplicationId = this.deduplicationId && requestValueUrlEncoded(this.deduplicationId, 'deduplicationId');
     // One line of form data; the setup lines before it print nothing.
     const form =
       (groupId?.setup ?? '') +
@@ -127,7 +129,12 @@ export class SqsIntegration extends Integration {
         ...(groupId ? [`MessageGroupId=${groupId.text}`] : []),
         ...(deduplicationId ? [`MessageDeduplicationId=${deduplicationId.text}`] : []),
       ].join('&');
-    const responses = serviceResponses(binding, 'The message was queued', `{"messageId":"$input.path('$.SendMessageResponse.SendMessageResult.MessageId')"}`);
+    const responses = serviceResponses(binding, {
+      errorFormat: ServiceErrorFormat.QUERY_PROTOCOL,
+      successTemplate: `{"messageId":"$input.path('$.SendMessageResponse.SendMessageResult.MessageId')"}`,
+      successStatuses: { '200': 'The message was queued' },
+    });
+    const bodySchema = forwardedBodySchema(binding);
     const requestParameters = methodRequestParameters([this.groupId, this.deduplicationId]);
     return {
       integration: {
@@ -146,7 +153,7 @@ export class SqsIntegration extends Integration {
       },
       responses: responses.openApi,
       ...(Object.keys(requestParameters).length > 0 ? { requestParameters } : {}),
-      defaultRequestSchema: { type: JsonSchemaType.OBJECT },
+      ...(bodySchema ? { defaultRequestSchema: bodySchema } : {}),
     };
   }
 

@@ -1,16 +1,21 @@
 import { Token } from 'aws-cdk-lib';
-import { JsonSchemaType } from 'aws-cdk-lib/aws-apigateway';
-import type { JsonSchema } from 'aws-cdk-lib/aws-apigateway';
-import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIntegrationSubtype } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Grant } from 'aws-cdk-lib/aws-iam';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { CfnStateMachine, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { ApiPatternsError, describeValue } from '../validation/errors';
+import {
+  AwsServiceHttpIntegration,
+  ServiceErrorFormat,
+  errorAnswerLines,
+  forwardedBodySchema,
+  serviceResponses,
+  vtlJsonString,
+} from './aws-service-integration';
 import { Integration, restServiceUri, unsupported } from './integration';
 import type { HttpIntegrationConfig, RestIntegrationConfig, RouteBinding } from './integration';
-import { responseWithHeaders } from './mock-integration';
 import { serviceIntegrationRole } from './service-role';
 
 /** Options of {@link RouteIntegration.stepFunctions}. */
@@ -112,17 +117,20 @@ export class StepFunctionsIntegration extends Integration {
     this.checkSync(binding);
     const sync = this.options.sync ?? false;
     const action = sync ? 'StartSyncExecution' : 'StartExecution';
-    const headers = binding.staticCorsHeaders;
-    const errors = serviceErrorResponses(headers);
-    const success = sync ? syncOutputTemplate(this.options.clientErrors ?? []) : START_EXECUTION_ANSWER;
-    const successResponses: Record<string, unknown> = sync
-      ? {
-          '200': responseWithHeaders('The output of the succeeded execution', headers),
-          ...(this.options.clientErrors?.length ? { '400': responseWithHeaders('A failed execution whose error is the caller\'s fault', headers) } : {}),
-          '500': responseWithHeaders('A failed execution, or a misconfigured integration', headers),
-          '504': responseWithHeaders('A timed-out execution', headers),
-        }
-      : { '200': responseWithHeaders('The execution started: its ARN and start date', headers) };
+    const responses = serviceResponses(binding, {
+      errorFormat: ServiceErrorFormat.JSON_PROTOCOL,
+      conflictCodes: ['ExecutionAlreadyExists'],
+      successTemplate: sync ? syncOutputTemplate(this.options.clientErrors ?? []) : START_EXECUTION_ANSWER,
+      successStatuses: sync
+        ? {
+            '200': 'The output of the succeeded execution',
+            ...(this.options.clientErrors?.length ? { '400': "A failed execution whose error is the caller's fault, or a request the service refused" } : {}),
+            '500': 'A failed execution, or a misconfigured integration',
+            '504': 'A timed-out execution',
+          }
+        : { '200': 'The execution started: its ARN and start date' },
+    });
+    const bodySchema = forwardedBodySchema(binding);
     return {
       integration: {
         type: 'aws',
@@ -133,13 +141,10 @@ export class StepFunctionsIntegration extends Integration {
         requestTemplates: {
           'application/json': `{"stateMachineArn": "${this.stateMachine.stateMachineArn}", "input": "${vtlJsonString("$input.json('$')")}"}`,
         },
-        responses: {
-          default: { statusCode: '200', responseTemplates: { 'application/json': success }, ...(headers ? { responseParameters: headers } : {}) },
-          ...errors.integrationResponses,
-        },
+        responses: responses.integration,
       },
-      responses: { ...errors.methodResponses, ...successResponses },
-      ...(methodHasBody(binding) ? { defaultRequestSchema: ANY_JSON_OBJECT } : {}),
+      responses: responses.openApi,
+      ...(bodySchema ? { defaultRequestSchema: bodySchema } : {}),
     };
   }
 
@@ -152,7 +157,13 @@ export class StepFunctionsIntegration extends Integration {
         'an HTTP API cannot map a failed synchronous execution to an error status and would answer 200 with the failure',
       );
     }
-    return { integration: new StartExecutionHttpIntegration(binding.integrationId, this.stateMachine.stateMachineArn, this.role(binding)) };
+    return {
+      integration: new AwsServiceHttpIntegration(binding.integrationId, {
+        subtype: HttpIntegrationSubtype.STEPFUNCTIONS_START_EXECUTION,
+        role: this.role(binding),
+        parameters: { StateMachineArn: this.stateMachine.stateMachineArn, Input: '$request.body' },
+      }),
+    };
   }
 
   /** Fails unless a synchronous route targets an Express state machine. */
@@ -200,9 +211,6 @@ export class StepFunctionsIntegration extends Integration {
 /** The answer to StartExecution: the execution's ARN and start date (seconds since the epoch). */
 const START_EXECUTION_ANSWER = `{"executionArn": $input.json('$.executionArn'), "startDate": $input.json('$.startDate')}`;
 
-/** The body schema of routes that forward their body as the execution's input. */
-const ANY_JSON_OBJECT: JsonSchema = { type: JsonSchemaType.OBJECT };
-
 /**
  * The answer to StartSyncExecution, which answers 200 whatever became of the execution: the output
  * when it succeeded, otherwise an error status with no detail (or, for the caller's own errors,
@@ -225,72 +233,12 @@ function syncOutputTemplate(clientErrors: string[]): string {
   }
   lines.push(
     "#elseif($execStatus == 'TIMED_OUT')",
-    '#set($context.responseOverride.status = 504)',
-    '{"message": "Execution timed out"}',
+    ...errorAnswerLines('504', 'The execution timed out'),
     '#else',
-    '#set($context.responseOverride.status = 500)',
-    '{"message": "Internal server error"}',
+    ...errorAnswerLines('500', 'The execution failed'),
     '#end',
   );
   return lines.join('\n');
-}
-
-/**
- * The VTL that writes a string reference as the inside of a JSON string: `$util.escapeJavaScript`
- * escapes `'` as `\'`, which JSON does not know, so that one is turned back.
- */
-export function vtlJsonString(reference: string): string {
-  return `$util.escapeJavaScript(${reference}).replaceAll("\\\\'","'")`;
-}
-
-/** Whether requests of the route's method carry a body that an integration forwards. */
-export function methodHasBody(binding: RouteBinding): boolean {
-  return ['POST', 'PUT', 'PATCH', 'ANY'].includes(binding.route.method);
-}
-
-/** The error statuses of {@link serviceErrorResponses}, with their OpenAPI descriptions. */
-const SERVICE_ERROR_STATUSES: Record<string, string> = {
-  '400': 'The service refused the request as invalid',
-  '409': 'A condition of the request failed',
-  '429': 'The service throttled the request',
-  '500': 'The integration is misconfigured (permissions, missing resource)',
-  '502': 'The service failed',
-};
-
-/**
- * The integration responses for the errors of an AWS service called with the JSON protocol (Step
- * Functions, DynamoDB): the service answers 400 for its callers' mistakes and our own alike, so
- * the error's `__type` decides: validation errors stay 400, failed conditions become 409,
- * throttling 429, everything else (access denied, missing resource, KMS) 500; the service's own
- * 5xx become 502. Bodies are generic messages: the service's carry ARNs and role names.
- */
-export function serviceErrorResponses(headers?: Record<string, string>): {
-  integrationResponses: Record<string, unknown>;
-  methodResponses: Record<string, unknown>;
-} {
-  const parameters = headers ? { responseParameters: headers } : {};
-  const clientError = [
-    "#set($errorType = \"$!input.path('$.__type')\")",
-    "#if($errorType.contains('ConditionalCheckFailed') || $errorType.contains('ExecutionAlreadyExists'))",
-    '#set($context.responseOverride.status = 409)',
-    '{"message": "Conflict"}',
-    "#elseif($errorType.contains('Throttl') || $errorType.contains('ThroughputExceeded') || $errorType.contains('RequestLimitExceeded') || $errorType.contains('ExecutionLimitExceeded'))",
-    '#set($context.responseOverride.status = 429)',
-    '{"message": "Too many requests"}',
-    "#elseif($errorType.contains('ValidationException') || $errorType.contains('InvalidExecutionInput'))",
-    '{"message": "Bad request"}',
-    '#else',
-    '#set($context.responseOverride.status = 500)',
-    '{"message": "Internal server error"}',
-    '#end',
-  ].join('\n');
-  return {
-    integrationResponses: {
-      '4\\d{2}': { statusCode: '400', responseTemplates: { 'application/json': clientError }, ...parameters },
-      '5\\d{2}': { statusCode: '502', responseTemplates: { 'application/json': '{"message": "Bad gateway"}' }, ...parameters },
-    },
-    methodResponses: Object.fromEntries(Object.entries(SERVICE_ERROR_STATUSES).map(([status, description]) => [status, responseWithHeaders(description, headers)])),
-  };
 }
 
 /** The type of a state machine created in the app; undefined for imported ones. */
@@ -305,31 +253,4 @@ function customerKeyArn(stateMachine: IStateMachine): string | undefined {
   const config = cfn.encryptionConfiguration as CfnStateMachine.EncryptionConfigurationProperty | undefined;
   if (!config || Token.isUnresolved(config) || config.type !== 'CUSTOMER_MANAGED_KMS_KEY') return undefined;
   return typeof config.kmsKeyId === 'string' ? config.kmsKeyId : undefined;
-}
-
-/**
- * The HTTP API integration of subtype StepFunctions-StartExecution, with the request body as the
- * execution's input and the API's own role. (aws-cdk-lib's `HttpStepFunctionsIntegration` takes only
- * a `StateMachine` created in the app, creates a role per integration without the state machine's KMS
- * key, and maps no request body to `Input` unless given a whole parameter mapping.)
- */
-class StartExecutionHttpIntegration extends apigwv2.HttpRouteIntegration {
-  constructor(
-    id: string,
-    private readonly stateMachineArn: string,
-    private readonly role: IRole,
-  ) {
-    super(id);
-  }
-
-  public bind(): apigwv2.HttpRouteIntegrationConfig {
-    return {
-      type: apigwv2.HttpIntegrationType.AWS_PROXY,
-      subtype: apigwv2.HttpIntegrationSubtype.STEPFUNCTIONS_START_EXECUTION,
-      credentials: apigwv2.IntegrationCredentials.fromRole(this.role),
-      payloadFormatVersion: apigwv2.PayloadFormatVersion.VERSION_1_0,
-      connectionType: apigwv2.HttpConnectionType.INTERNET,
-      parameterMapping: new apigwv2.ParameterMapping().custom('StateMachineArn', this.stateMachineArn).custom('Input', '$request.body'),
-    };
-  }
 }

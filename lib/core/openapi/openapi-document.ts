@@ -7,8 +7,11 @@ import { Construct } from 'constructs';
 const EXTENSION_PREFIX = 'x-amazon-apigateway-';
 
 /**
- * The client-facing variant of an API definition: the same document without API Gateway's
- * `x-amazon-apigateway-*` extensions (integrations, authorizers, validators), for client generators.
+ * The client-facing variant of an API definition, for client generators: the same document without
+ * API Gateway's `x-amazon-apigateway-*` extensions (integrations, authorizers, validators), with
+ * greedy path parameters written as plain ones (`/files/{proxy+}` -> `/files/{proxy}`, matching the
+ * parameter's name) and without scope lists on security requirements (API Gateway reads Cognito
+ * scopes from them, but OpenAPI allows scopes only for OAuth2 and OpenID Connect schemes).
  */
 export function clientFacingDocument(document: Record<string, unknown>): Record<string, unknown> {
   const strip = (value: unknown): unknown => {
@@ -20,7 +23,22 @@ export function clientFacingDocument(document: Record<string, unknown>): Record<
         .map(([key, child]) => [key, strip(child)]),
     );
   };
-  return strip(document) as Record<string, unknown>;
+  const client = strip(document) as Record<string, unknown>;
+  const paths = (client.paths ?? {}) as Record<string, Record<string, Record<string, unknown>>>;
+  client.paths = Object.fromEntries(
+    Object.entries(paths).map(([path, item]) => [
+      path.replace(/\+\}/g, '}'),
+      Object.fromEntries(Object.entries(item).map(([method, op]) => [method, withoutScopes(op)])),
+    ]),
+  );
+  return client;
+}
+
+/** An operation whose security requirements list no scopes. */
+function withoutScopes(operation: Record<string, unknown>): Record<string, unknown> {
+  const security = operation.security as Array<Record<string, string[]>> | undefined;
+  if (!Array.isArray(security)) return operation;
+  return { ...operation, security: security.map((requirement) => Object.fromEntries(Object.keys(requirement).map((name) => [name, []]))) };
 }
 
 /**

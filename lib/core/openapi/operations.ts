@@ -28,6 +28,25 @@ export function operationId(route: ParsedRouteKey): string {
   return `${route.method.toLowerCase()}${camel || 'Root'}`;
 }
 
+/**
+ * Unique operation ids for one document (OpenAPI requires them unique): `operationId()`, and when
+ * two routes' paths differ only in punctuation (`/user-settings`, `/user/settings`), the later
+ * route's id gets a number (`postUserSettings2`). Models are named after operation ids, so each
+ * route keeps its own request schema.
+ */
+export class OperationIds {
+  private readonly used = new Set<string>();
+
+  /** The id of the next route. */
+  public next(route: ParsedRouteKey): string {
+    const base = operationId(route);
+    let id = base;
+    for (let n = 2; this.used.has(id); n++) id = `${base}${n}`;
+    this.used.add(id);
+    return id;
+  }
+}
+
 function splitWords(text: string): string[] {
   return text.split(/[^A-Za-z0-9]+/).filter((w) => w !== '');
 }

@@ -1,7 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { HostedZone } from 'aws-cdk-lib/aws-route53';
-import { ApiAuth, ApiCustomDomain, ApiKind, ApiKind, RealtimeWebSocketApi, RouteIntegration, ServerlessApi, StageProfile } from '../../../lib';
+import { ApiAuth, ApiCustomDomain, ApiKind, RealtimeWebSocketApi, RouteIntegration, ServerlessApi, StageProfile } from '../../../lib';
 import { inlineFunction } from '../../support/stacks';
 import { validateTemplates } from '../../support/template-validation';
 

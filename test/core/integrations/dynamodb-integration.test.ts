@@ -1,54 +1,27 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AttributeType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { Construct } from 'constructs';
 import { ApiKind } from '../../../lib/core/api-base/api-kind';
+import { ServiceErrorFormat } from '../../../lib/core/integrations/aws-service-integration';
 import { DynamoDbAction, DynamoDbKeySource } from '../../../lib/core/integrations/dynamodb-integration';
 import type { DynamoDbIntegrationOptions } from '../../../lib/core/integrations/dynamodb-integration';
-import type { RestIntegrationConfig, RouteBinding } from '../../../lib/core/integrations/integration';
+import type { RestIntegrationConfig } from '../../../lib/core/integrations/integration';
 import { RouteIntegration } from '../../../lib/core/integrations/route-integration';
-import { parseRouteKey } from '../../../lib/core/routing/route-key';
 import { expectApiError } from '../../support/core-stacks';
+import { expectServiceErrorAnswers, routeBindingFixture } from '../../support/route-binding';
+import type { Answers, BindRoute } from '../../support/route-binding';
 
 const CORS = { 'method.response.header.Access-Control-Allow-Origin': "'*'" };
 const BY_PATH_ID = { partitionKey: { attributeName: 'id', source: DynamoDbKeySource.PATH_PARAMETER } };
 
-/** An integration response of `x-amazon-apigateway-integration.responses`, or an OpenAPI response. */
-interface Answer {
-  readonly statusCode: string;
-  readonly responseTemplates?: Record<string, string>;
-  readonly responseParameters?: Record<string, string>;
-  readonly headers?: Record<string, unknown>;
-}
-type Answers = Record<string, Answer>;
-
 let stack: Stack;
-let api: Construct;
+let binding: BindRoute;
 let table: Table;
 
 beforeEach(() => {
-  const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'cdk.out-dynamodb-')) });
-  stack = new Stack(app, 'TestStack', { env: { account: '111111111111', region: 'eu-west-1' } });
-  api = new Construct(stack, 'Api');
+  ({ stack, binding } = routeBindingFixture());
   table = new Table(stack, 'Table', { partitionKey: { name: 'id', type: AttributeType.STRING } });
 });
-
-function binding(routeKey: string, kind = ApiKind.REST, staticCorsHeaders?: Record<string, string>): RouteBinding {
-  return {
-    scope: api,
-    prop: `routes["${routeKey}"]`,
-    kind,
-    route: parseRouteKey(api, 'prop', routeKey),
-    integrationId: 'Integration1',
-    staticCorsHeaders,
-    entryFunction: () => {
-      throw new Error('unused');
-    },
-  };
-}
 
 const tableId = (): string => stack.getLogicalId(table.node.defaultChild as never);
 
@@ -89,7 +62,7 @@ describe('GetItem', () => {
 
   test('reads the item whose key is the path parameter, through the AWS service action', () => {
     // WHEN
-    const config = RouteIntegration.dynamoDb(table, options)._bindRest(binding('GET /items/{id}'));
+    const config = RouteIntegration.dynamoDb(table, options)._bindRest(binding(ApiKind.REST, 'GET /items/{id}'));
     // THEN
     const integration = stack.resolve(config.integration);
     expect(integration.type).toBe('aws');
@@ -106,7 +79,7 @@ describe('GetItem', () => {
   });
 
   test('allows the role GetItem on this table only', () => {
-    RouteIntegration.dynamoDb(table, options)._bindRest(binding('GET /items/{id}'));
+    RouteIntegration.dynamoDb(table, options)._bindRest(binding(ApiKind.REST, 'GET /items/{id}'));
     expect(roleStatements()).toEqual([{ Action: 'dynamodb:GetItem', Effect: 'Allow', Resource: { 'Fn::GetAtt': [tableId(), 'Arn'] } }]);
   });
 
@@ -114,7 +87,7 @@ describe('GetItem', () => {
     // GIVEN
     const encrypted = new Table(stack, 'Encrypted', { partitionKey: { name: 'id', type: AttributeType.STRING }, encryption: TableEncryption.CUSTOMER_MANAGED });
     // WHEN
-    RouteIntegration.dynamoDb(encrypted, options)._bindRest(binding('GET /items/{id}'));
+    RouteIntegration.dynamoDb(encrypted, options)._bindRest(binding(ApiKind.REST, 'GET /items/{id}'));
     // THEN
     const keyId = stack.getLogicalId(encrypted.encryptionKey!.node.defaultChild as never);
     expect(roleStatements()).toContainEqual({ Action: ['kms:Decrypt', 'kms:DescribeKey'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [keyId, 'Arn'] } });
@@ -122,9 +95,11 @@ describe('GetItem', () => {
   });
 
   test('answers 404 when there is no item, else the item as plain JSON', () => {
-    const config = RouteIntegration.dynamoDb(table, options)._bindRest(binding('GET /items/{id}'));
+    const config = RouteIntegration.dynamoDb(table, options)._bindRest(binding(ApiKind.REST, 'GET /items/{id}'));
     const template = answerTemplate(config);
-    expect(template).toMatch(/^#set\(\$item = \$input\.path\('\$\.Item'\)\)\n#if\("\$!item" == ""\)\n#set\(\$context\.responseOverride\.status = 404\)\n\{"message": "Not found"\}\n#else\n/);
+    expect(template).toMatch(
+      /^#set\(\$item = \$input\.path\('\$\.Item'\)\)\n#if\("\$!item" == ""\)\n#set\(\$context\.responseOverride\.status = 404\)\n\{"message":"No item has this key","requestId":"\$context\.requestId"\}\n#else\n/,
+    );
     expect(template).toContain(`#if($attr.containsKey('S'))"$util.escapeJavaScript($attr.S).replaceAll("\\\\'","'")"`);
     expect(template).toContain("#elseif($attr.containsKey('N'))${attr.N}");
     expect(template).toContain(`#{else}$input.json("$.Item['$attrName']")#end`);
@@ -132,11 +107,19 @@ describe('GetItem', () => {
   });
 
   test('maps DynamoDB errors to error answers, never 200', () => {
-    const config = RouteIntegration.dynamoDb(table, options)._bindRest(binding('GET /items/{id}', ApiKind.REST, CORS));
+    const config = RouteIntegration.dynamoDb(table, options)._bindRest(binding(ApiKind.REST, 'GET /items/{id}', { staticCorsHeaders: CORS }));
     const responses = config.integration.responses as Answers;
     expect(Object.keys(responses)).toEqual(['default', '4\\d{2}', '5\\d{2}']);
     expect(responses['4\\d{2}'].statusCode).toBe('400');
-    expect(responses['4\\d{2}'].responseTemplates!['application/json']).toContain("$errorType.contains('ConditionalCheckFailed')");
+    expectServiceErrorAnswers(config, ServiceErrorFormat.JSON_PROTOCOL, {
+      'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException': '409',
+      'com.amazonaws.dynamodb.v20120810#TransactionConflictException': '409',
+      'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException': '429',
+      'com.amazonaws.dynamodb.v20120810#ThrottlingException': '429',
+      'com.amazon.coral.validate#ValidationException': '400',
+      'com.amazonaws.dynamodb.v20120810#ResourceNotFoundException': '500',
+      'com.amazon.coral.service#AccessDeniedException': '500',
+    });
     expect(responses['5\\d{2}'].statusCode).toBe('502');
     for (const response of Object.values(responses)) expect(response.responseParameters).toEqual(CORS);
     for (const response of Object.values(config.responses as Answers)) expect(response.headers).toHaveProperty('Access-Control-Allow-Origin');
@@ -146,7 +129,7 @@ describe('GetItem', () => {
     const config = RouteIntegration.dynamoDb(table, {
       action: DynamoDbAction.GET_ITEM,
       key: { partitionKey: { attributeName: 'id', source: DynamoDbKeySource.QUERY_STRING, name: 'itemId', attributeType: AttributeType.NUMBER } },
-    })._bindRest(binding('GET /items'));
+    })._bindRest(binding(ApiKind.REST, 'GET /items'));
     expect(config.requestParameters).toEqual({ 'method.request.querystring.itemId': true });
     expect(requestTemplate(config)).toContain(`#set($pkValue = "$!input.params().querystring.get('itemId')")`);
     expect(requestTemplate(config)).toContain('"Key": {"id": {"N": ');
@@ -156,7 +139,7 @@ describe('GetItem', () => {
     const config = RouteIntegration.dynamoDb(table, {
       action: DynamoDbAction.GET_ITEM,
       key: { ...BY_PATH_ID, sortKey: { attributeName: 'version', source: DynamoDbKeySource.PATH_PARAMETER, name: 'v' } },
-    })._bindRest(binding('GET /items/{id}/versions/{v}'));
+    })._bindRest(binding(ApiKind.REST, 'GET /items/{id}/versions/{v}'));
     expect(requestTemplate(config)).toContain(`#set($skValue = "$!input.params().path.get('v')")`);
     expect(requestTemplate(config)).toContain(`"Key": {"id": {"S": "$util.escapeJavaScript($pkValue).replaceAll("\\\\'","'")"}, "version": {"S": "$util.escapeJavaScript($skValue)`);
   });
@@ -165,7 +148,7 @@ describe('GetItem', () => {
 describe('PutItem', () => {
   test('writes the body fields as string attributes, with the key from the path', () => {
     // WHEN
-    const config = RouteIntegration.dynamoDb(table, { action: DynamoDbAction.PUT_ITEM, key: BY_PATH_ID })._bindRest(binding('PUT /items/{id}'));
+    const config = RouteIntegration.dynamoDb(table, { action: DynamoDbAction.PUT_ITEM, key: BY_PATH_ID })._bindRest(binding(ApiKind.REST, 'PUT /items/{id}'));
     // THEN
     expect(requestTemplate(config)).toBe(
       [
@@ -190,7 +173,7 @@ describe('PutItem', () => {
       action: DynamoDbAction.PUT_ITEM,
       key: { partitionKey: { attributeName: 'id', source: DynamoDbKeySource.BODY, name: 'orderId' } },
       preventOverwrite: true,
-    })._bindRest(binding('POST /items'));
+    })._bindRest(binding(ApiKind.REST, 'POST /items'));
     const template = requestTemplate(config);
     expect(template).toContain(`#set($pkValue = "$!input.path('$.orderId')")`);
     expect(template).toContain("#if($field != 'id' && $field != 'orderId')");
@@ -207,7 +190,7 @@ describe('PutItem', () => {
     // GIVEN
     const encrypted = new Table(stack, 'Encrypted', { partitionKey: { name: 'id', type: AttributeType.STRING }, encryption: TableEncryption.CUSTOMER_MANAGED });
     // WHEN
-    RouteIntegration.dynamoDb(encrypted, { action: DynamoDbAction.PUT_ITEM, key: BY_PATH_ID })._bindRest(binding('PUT /items/{id}'));
+    RouteIntegration.dynamoDb(encrypted, { action: DynamoDbAction.PUT_ITEM, key: BY_PATH_ID })._bindRest(binding(ApiKind.REST, 'PUT /items/{id}'));
     // THEN
     const keyId = stack.getLogicalId(encrypted.encryptionKey!.node.defaultChild as never);
     const statements = roleStatements();
@@ -229,7 +212,7 @@ describe('Query', () => {
       key: { partitionKey: { attributeName: 'owner', source: DynamoDbKeySource.PATH_PARAMETER, name: 'ownerId' } },
       indexName: 'byOwner',
       limit: 50,
-    })._bindRest(binding('GET /owners/{ownerId}/items'));
+    })._bindRest(binding(ApiKind.REST, 'GET /owners/{ownerId}/items'));
     // THEN
     expect(requestTemplate(config)).toContain(
       `{"TableName": "<Ref:${tableId()}>", "IndexName": "byOwner", "KeyConditionExpression": "#pk = :pk", "ExpressionAttributeNames": {"#pk": "owner"}, "ExpressionAttributeValues": {":pk": {"S": "$util.escapeJavaScript($pkValue).replaceAll("\\\\'","'")"}}, "Limit": 50}`,
@@ -239,9 +222,9 @@ describe('Query', () => {
 
   test('adds each queried index to the one statement of the role', () => {
     const key = { partitionKey: { attributeName: 'owner', source: DynamoDbKeySource.PATH_PARAMETER, name: 'ownerId' } };
-    RouteIntegration.dynamoDb(table, { action: DynamoDbAction.QUERY, key, indexName: 'byOwner' })._bindRest(binding('GET /owners/{ownerId}/items'));
-    RouteIntegration.dynamoDb(table, { action: DynamoDbAction.QUERY, key, indexName: 'byOwner' })._bindRest(binding('GET /owners/{ownerId}/items2'));
-    RouteIntegration.dynamoDb(table, { action: DynamoDbAction.QUERY, key: BY_PATH_ID })._bindRest(binding('GET /items/{id}/all'));
+    RouteIntegration.dynamoDb(table, { action: DynamoDbAction.QUERY, key, indexName: 'byOwner' })._bindRest(binding(ApiKind.REST, 'GET /owners/{ownerId}/items'));
+    RouteIntegration.dynamoDb(table, { action: DynamoDbAction.QUERY, key, indexName: 'byOwner' })._bindRest(binding(ApiKind.REST, 'GET /owners/{ownerId}/items2'));
+    RouteIntegration.dynamoDb(table, { action: DynamoDbAction.QUERY, key: BY_PATH_ID })._bindRest(binding(ApiKind.REST, 'GET /items/{id}/all'));
     const statements = roleStatements();
     expect(statements).toHaveLength(1);
     expect(statements[0].Resource).toEqual([
@@ -254,7 +237,7 @@ describe('Query', () => {
     const config = RouteIntegration.dynamoDb(table, {
       action: DynamoDbAction.QUERY,
       key: { ...BY_PATH_ID, sortKey: { attributeName: 'day', source: DynamoDbKeySource.QUERY_STRING } },
-    })._bindRest(binding('GET /items/{id}/events'));
+    })._bindRest(binding(ApiKind.REST, 'GET /items/{id}/events'));
     expect(requestTemplate(config)).toContain('"KeyConditionExpression": "#pk = :pk AND #sk = :sk", "ExpressionAttributeNames": {"#pk": "id", "#sk": "day"}');
     const answer = answerTemplate(config);
     expect(answer).toContain(`{"items": [#foreach($item in $items){#foreach($attrName in $item.keySet())`);
@@ -275,7 +258,7 @@ describe('validation', () => {
 
   test('fails when a key reads a path parameter the route does not have', () => {
     const integration = RouteIntegration.dynamoDb(table, { action: DynamoDbAction.GET_ITEM, key: BY_PATH_ID });
-    expectApiError(() => integration._bindRest(binding('GET /items/{itemId}')), 'DynamoDbKeyParameterUnknown', /routes\["GET \/items\/\{itemId\}"\].*path parameter "id"/, /Got: \["itemId"\]/);
+    expectApiError(() => integration._bindRest(binding(ApiKind.REST, 'GET /items/{itemId}')), 'DynamoDbKeyParameterUnknown', /routes\["GET \/items\/\{itemId\}"\].*path parameter "id"/, /Got: \["itemId"\]/);
   });
 
   test('fails when a key reads the body of a GET request', () => {
@@ -283,12 +266,12 @@ describe('validation', () => {
       action: DynamoDbAction.GET_ITEM,
       key: { partitionKey: { attributeName: 'id', source: DynamoDbKeySource.BODY } },
     });
-    expectApiError(() => integration._bindRest(binding('GET /items')), 'DynamoDbKeySourceInvalid', /options\.key\.partitionKey reads the body/, /Got: "GET \/items"/);
+    expectApiError(() => integration._bindRest(binding(ApiKind.REST, 'GET /items')), 'DynamoDbKeySourceInvalid', /options\.key\.partitionKey reads the body/, /Got: "GET \/items"/);
   });
 
   test('fails when PutItem serves a route without a body', () => {
     const integration = RouteIntegration.dynamoDb(table, { action: DynamoDbAction.PUT_ITEM, key: BY_PATH_ID });
-    expectApiError(() => integration._bindRest(binding('DELETE /items/{id}')), 'DynamoDbKeySourceInvalid', /PUT_ITEM writes the request body/, /Got: "DELETE \/items\/\{id\}"/);
+    expectApiError(() => integration._bindRest(binding(ApiKind.REST, 'DELETE /items/{id}')), 'DynamoDbKeySourceInvalid', /PUT_ITEM writes the request body/, /Got: "DELETE \/items\/\{id\}"/);
   });
 
   test.each([
@@ -322,6 +305,6 @@ describe('validation', () => {
 
   test('is not offered on HTTP APIs', () => {
     const integration = RouteIntegration.dynamoDb(table, { action: DynamoDbAction.GET_ITEM, key: BY_PATH_ID });
-    expectApiError(() => integration._bindHttp(binding('GET /items/{id}', ApiKind.HTTP)), 'IntegrationUnsupported', /RouteIntegration\.dynamoDb is offered on REST APIs only/, /Got: kind HTTP/);
+    expectApiError(() => integration._bindHttp(binding(ApiKind.HTTP, 'GET /items/{id}')), 'IntegrationUnsupported', /RouteIntegration\.dynamoDb is offered on REST APIs only/, /Got: kind HTTP/);
   });
 });

@@ -1,53 +1,25 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { App, Lazy, Stack } from 'aws-cdk-lib';
+import { Lazy } from 'aws-cdk-lib';
+import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { Construct } from 'constructs';
 import { ApiKind } from '../../../lib/core/api-base/api-kind';
+import { ServiceErrorFormat } from '../../../lib/core/integrations/aws-service-integration';
 import { EventBridgeIntegration } from '../../../lib/core/integrations/event-bridge-integration';
-import type { RouteBinding } from '../../../lib/core/integrations/integration';
 import { RouteIntegration } from '../../../lib/core/integrations/route-integration';
-import { parseRouteKey } from '../../../lib/core/routing/route-key';
 import { expectApiError } from '../../support/core-stacks';
+import { expectServiceErrorAnswers, routeBindingFixture, statementsOfRole } from '../../support/route-binding';
+import type { BindRoute } from '../../support/route-binding';
 
 const CORS_HEADERS = { 'method.response.header.Access-Control-Allow-Origin': "'https://app.example.com'" };
 const OPTIONS = { source: 'com.example.orders', detailType: 'OrderPlaced' };
 
 let stack: Stack;
-let api: Construct;
+let binding: BindRoute;
 beforeEach(() => {
-  const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'cdk.out-eventbridge-')) });
-  stack = new Stack(app, 'Stack', { env: { account: '111111111111', region: 'eu-west-1' } });
-  api = new Construct(stack, 'Api');
+  ({ stack, binding } = routeBindingFixture('POST /events'));
 });
-
-function binding(kind: ApiKind, routeKey = 'POST /events', extra: Partial<RouteBinding> = {}): RouteBinding {
-  return {
-    scope: api,
-    prop: `routes["${routeKey}"]`,
-    kind,
-    route: parseRouteKey(api, 'prop', routeKey),
-    integrationId: 'Integration1',
-    entryFunction: () => {
-      throw new Error('unused');
-    },
-    ...extra,
-  };
-}
-
-/** The statements of the IAM policy attached to the role whose ARN `credentials` resolves to. */
-function statementsOfRole(credentials: unknown): unknown[] {
-  const [roleId] = (stack.resolve(credentials) as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
-  const policies = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).filter((p) =>
-    (p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })),
-  );
-  expect(policies).toHaveLength(1);
-  return policies[0].Properties.PolicyDocument.Statement;
-}
 
 describe('RouteIntegration.eventBridge on a REST API', () => {
   test('puts the body as the detail of one event with the JSON protocol, as the shared role', () => {
@@ -113,6 +85,19 @@ describe('RouteIntegration.eventBridge on a REST API', () => {
     expect(Object.keys(config.responses ?? {}).sort()).toEqual(['200', '400', '429', '500', '502']);
   });
 
+  test("decides by EventBridge's error __type: throttling 429, a refused event 400, the API's own role or bus 500", () => {
+    // WHEN
+    const config = RouteIntegration.eventBridge(new EventBus(stack, 'Bus'), OPTIONS)._bindRest(binding(ApiKind.REST));
+
+    // THEN
+    expectServiceErrorAnswers(config, ServiceErrorFormat.JSON_PROTOCOL, {
+      ThrottlingException: '429',
+      ValidationException: '400',
+      AccessDeniedException: '500',
+      ResourceNotFoundException: '500',
+    });
+  });
+
   test('escapes $ and # of the source and detail type so Velocity leaves them alone', () => {
     // WHEN
     const config = RouteIntegration.eventBridge(new EventBus(stack, 'Bus'), { source: 'com.example', detailType: 'Order #1 "placed"' })._bindRest(
@@ -143,7 +128,7 @@ describe('RouteIntegration.eventBridge on a REST API', () => {
     const config = RouteIntegration.eventBridge(bus, OPTIONS)._bindRest(binding(ApiKind.REST));
 
     // THEN
-    expect(statementsOfRole(config.integration.credentials)).toEqual([{ Action: 'events:PutEvents', Effect: 'Allow', Resource: stack.resolve(bus.eventBusArn) }]);
+    expect(statementsOfRole(stack, config.integration.credentials)).toEqual([{ Action: 'events:PutEvents', Effect: 'Allow', Resource: stack.resolve(bus.eventBusArn) }]);
   });
 
   test('a bus encrypted with a customer key needs no KMS grant for the caller', () => {
@@ -154,7 +139,7 @@ describe('RouteIntegration.eventBridge on a REST API', () => {
     const config = RouteIntegration.eventBridge(bus, OPTIONS)._bindRest(binding(ApiKind.REST));
 
     // THEN
-    expect(statementsOfRole(config.integration.credentials)).toEqual([{ Action: 'events:PutEvents', Effect: 'Allow', Resource: stack.resolve(bus.eventBusArn) }]);
+    expect(statementsOfRole(stack, config.integration.credentials)).toEqual([{ Action: 'events:PutEvents', Effect: 'Allow', Resource: stack.resolve(bus.eventBusArn) }]);
   });
 
   test('routes that put on one bus share one role, whatever their source', () => {

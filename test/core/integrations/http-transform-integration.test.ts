@@ -1,56 +1,28 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
-import { Construct } from 'constructs';
 import { ApiKind } from '../../../lib/core/api-base/api-kind';
 import { HttpTransformValue } from '../../../lib/core/integrations/http-transform-integration';
 import type { HttpTransformIntegrationOptions } from '../../../lib/core/integrations/http-transform-integration';
-import type { RouteBinding } from '../../../lib/core/integrations/integration';
 import { RouteIntegration } from '../../../lib/core/integrations/route-integration';
-import { parseRouteKey } from '../../../lib/core/routing/route-key';
+import { toOpenApiSchema } from '../../../lib/core/routing/request-schema';
 import { expectApiError } from '../../support/core-stacks';
+import { matchingPatterns, routeBindingFixture } from '../../support/route-binding';
+import type { Answers, BindRoute } from '../../support/route-binding';
 
 const URL = 'https://backend.example.com/v1/items/{id}';
 const CORS = { 'method.response.header.Access-Control-Allow-Origin': "'https://app.example.com'" };
 
-/** An integration response of `x-amazon-apigateway-integration.responses`, or an OpenAPI response. */
-interface Answer {
-  readonly statusCode: string;
-  readonly responseTemplates?: Record<string, string>;
-  readonly responseParameters?: Record<string, string>;
-  readonly headers?: Record<string, unknown>;
-}
-type Answers = Record<string, Answer>;
-
 let stack: Stack;
-let api: Construct;
+let binding: BindRoute;
 
 beforeEach(() => {
-  const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'cdk.out-http-transform-')) });
-  stack = new Stack(app, 'TestStack', { env: { account: '111111111111', region: 'eu-west-1' } });
-  api = new Construct(stack, 'Api');
+  ({ stack, binding } = routeBindingFixture());
 });
 
-function binding(routeKey: string, kind = ApiKind.REST, staticCorsHeaders?: Record<string, string>): RouteBinding {
-  return {
-    scope: api,
-    prop: `routes["${routeKey}"]`,
-    kind,
-    route: parseRouteKey(api, 'prop', routeKey),
-    integrationId: 'Integration1',
-    staticCorsHeaders,
-    entryFunction: () => {
-      throw new Error('unused');
-    },
-  };
-}
-
 /** The status each backend status gets, by the integration responses' selection patterns (full matches, as API Gateway's). */
-function answeredStatus(responses: Record<string, { statusCode: string }>, backendStatus: number): { status: string; patterns: string[] } {
-  const patterns = Object.keys(responses).filter((p) => p !== 'default' && new RegExp(`^(?:${p})$`).test(String(backendStatus)));
+function answeredStatus(responses: Answers, backendStatus: number): { status: string; patterns: string[] } {
+  const patterns = matchingPatterns(responses, backendStatus);
   return { status: patterns.length === 1 ? responses[patterns[0]].statusCode : responses.default.statusCode, patterns };
 }
 
@@ -64,7 +36,7 @@ describe('REST APIs', () => {
         'x-tenant': HttpTransformValue.fromHeader('tenant'),
       },
       requestQueryStrings: { item: HttpTransformValue.fromPathParameter('id'), q: HttpTransformValue.fromQueryString('search') },
-    })._bindRest(binding('PUT /items/{id}'));
+    })._bindRest(binding(ApiKind.REST, 'PUT /items/{id}'));
     // THEN
     expect(config.integration).toMatchObject({ type: 'http', httpMethod: 'PUT', uri: URL, passthroughBehavior: 'never' });
     expect(config.integration.requestParameters).toEqual({
@@ -79,14 +51,16 @@ describe('REST APIs', () => {
   });
 
   test('forwards JSON bodies unchanged by default, refuses other content types and asks for a JSON document', () => {
-    const config = RouteIntegration.httpTransform(URL)._bindRest(binding('POST /items/{id}'));
+    const config = RouteIntegration.httpTransform(URL)._bindRest(binding(ApiKind.REST, 'POST /items/{id}'));
     expect(config.integration.passthroughBehavior).toBe('never');
     expect(config.integration.requestTemplates).toEqual({ 'application/json': '$input.body' });
-    expect(config.defaultRequestSchema).toEqual({ type: ['object', 'array'] });
+    expect(config.defaultRequestSchema).toEqual({ anyOf: [{ type: 'object' }, { type: 'array' }] });
+    // The REST API is built from an OpenAPI 3.0 document, which has one type per schema.
+    expect(toOpenApiSchema(stack, 'prop', config.defaultRequestSchema!)).toEqual({ anyOf: [{ type: 'object' }, { type: 'array' }] });
   });
 
   test('forwards no body and asks for none on GET routes without templates', () => {
-    const config = RouteIntegration.httpTransform(URL, { method: 'POST' })._bindRest(binding('GET /items/{id}'));
+    const config = RouteIntegration.httpTransform(URL, { method: 'POST' })._bindRest(binding(ApiKind.REST, 'GET /items/{id}'));
     expect(config.integration.httpMethod).toBe('POST');
     expect(config.integration.passthroughBehavior).toBe('when_no_templates');
     expect(config.integration.requestTemplates).toBeUndefined();
@@ -98,7 +72,7 @@ describe('REST APIs', () => {
     const requestTemplates = { 'application/json': '{"name": $input.json(\'$.title\')}' };
     const responseTemplates = { 'application/json': '{"title": $input.json(\'$.name\')}' };
     // WHEN
-    const config = RouteIntegration.httpTransform(URL, { requestTemplates, responseTemplates })._bindRest(binding('POST /items/{id}'));
+    const config = RouteIntegration.httpTransform(URL, { requestTemplates, responseTemplates })._bindRest(binding(ApiKind.REST, 'POST /items/{id}'));
     // THEN
     expect(config.integration.requestTemplates).toEqual(requestTemplates);
     const responses = config.integration.responses as Answers;
@@ -110,7 +84,7 @@ describe('REST APIs', () => {
   });
 
   test('never answers a backend error or redirect with a success, and each backend status meets one rule at most', () => {
-    const responses = RouteIntegration.httpTransform(URL)._bindRest(binding('GET /items/{id}')).integration.responses as Record<string, { statusCode: string }>;
+    const responses = RouteIntegration.httpTransform(URL)._bindRest(binding(ApiKind.REST, 'GET /items/{id}')).integration.responses as Answers;
     for (let backend = 200; backend < 600; backend++) {
       const { status, patterns } = answeredStatus(responses, backend);
       expect(patterns.length).toBeLessThanOrEqual(1);
@@ -128,7 +102,7 @@ describe('REST APIs', () => {
 
   test('passes the listed backend headers and the CORS headers on every answer, and declares them', () => {
     // WHEN
-    const config = RouteIntegration.httpTransform(URL, { responseHeaders: ['ETag'] })._bindRest(binding('GET /items/{id}', ApiKind.REST, CORS));
+    const config = RouteIntegration.httpTransform(URL, { responseHeaders: ['ETag'] })._bindRest(binding(ApiKind.REST, 'GET /items/{id}', { staticCorsHeaders: CORS }));
     // THEN
     const expected = { ...CORS, 'method.response.header.ETag': 'integration.response.header.ETag' };
     const responses = Object.values(config.integration.responses as Answers);
@@ -145,7 +119,7 @@ describe('REST APIs', () => {
     ['removeRequestHeaders', { removeRequestHeaders: ['cookie'] }],
   ])('refuses the HTTP-only option %s', (option, options: HttpTransformIntegrationOptions) => {
     const integration = RouteIntegration.httpTransform(URL, options);
-    expectApiError(() => integration._bindRest(binding('GET /items/{id}')), 'HttpTransformOptionUnsupported', new RegExp(`options\\.${option} is offered on HTTP APIs only`), /Got: /);
+    expectApiError(() => integration._bindRest(binding(ApiKind.REST, 'GET /items/{id}')), 'HttpTransformOptionUnsupported', new RegExp(`options\\.${option} is offered on HTTP APIs only`), /Got: /);
   });
 });
 
@@ -161,7 +135,7 @@ describe('HTTP APIs', () => {
       requestPath: '/v2/items/$request.path.id',
       removeRequestHeaders: ['cookie'],
       responseHeaders: ['ETag'],
-    })._bindHttp(binding('GET /items/{id}', ApiKind.HTTP));
+    })._bindHttp(binding(ApiKind.HTTP, 'GET /items/{id}'));
     httpApi.addRoutes({ path: '/items/{id}', methods: [HttpMethod.GET], integration: config.integration });
     // THEN
     Template.fromStack(stack).hasResourceProperties('AWS::ApiGatewayV2::Integration', {
@@ -180,7 +154,7 @@ describe('HTTP APIs', () => {
 
   test('maps nothing without options', () => {
     const httpApi = new HttpApi(stack, 'HttpApi');
-    const config = RouteIntegration.httpTransform('https://backend.example.com/items')._bindHttp(binding('GET /items', ApiKind.HTTP));
+    const config = RouteIntegration.httpTransform('https://backend.example.com/items')._bindHttp(binding(ApiKind.HTTP, 'GET /items'));
     httpApi.addRoutes({ path: '/items', methods: [HttpMethod.GET], integration: config.integration });
     const integrations = Template.fromStack(stack).findResources('AWS::ApiGatewayV2::Integration');
     expect(Object.values(integrations)[0].Properties.RequestParameters).toBeUndefined();
@@ -192,20 +166,20 @@ describe('HTTP APIs', () => {
     ['responseTemplates', { responseTemplates: { 'application/json': '{}' } }],
   ])('refuses the REST-only option %s', (option, options: HttpTransformIntegrationOptions) => {
     const integration = RouteIntegration.httpTransform(URL, options);
-    expectApiError(() => integration._bindHttp(binding('GET /items/{id}', ApiKind.HTTP)), 'HttpTransformOptionUnsupported', new RegExp(`options\\.${option} is offered on REST APIs only`), /Got: \{/);
+    expectApiError(() => integration._bindHttp(binding(ApiKind.HTTP, 'GET /items/{id}')), 'HttpTransformOptionUnsupported', new RegExp(`options\\.${option} is offered on REST APIs only`), /Got: \{/);
   });
 
   test.each([['x-amzn-trace-id'], ['Apigw-Requestid']])('refuses to map the reserved header %s', (header) => {
     const integration = RouteIntegration.httpTransform(URL, { requestHeaders: { [header]: HttpTransformValue.fixed('x') } });
-    expectApiError(() => integration._bindHttp(binding('GET /items/{id}', ApiKind.HTTP)), 'HttpTransformHeaderReserved', /apigw-\* and x-amzn-\*/, new RegExp(`Got: "${header}"`));
+    expectApiError(() => integration._bindHttp(binding(ApiKind.HTTP, 'GET /items/{id}')), 'HttpTransformHeaderReserved', /apigw-\* and x-amzn-\*/, new RegExp(`Got: "${header}"`));
   });
 
   test('shares one integration between routes with the same target and mapping only', () => {
     const options = { requestHeaders: { 'x-api-version': HttpTransformValue.fixed('1') } };
-    const a = RouteIntegration.httpTransform(URL, options)._shareKey(binding('GET /items/{id}', ApiKind.HTTP));
-    expect(RouteIntegration.httpTransform(URL, options)._shareKey(binding('GET /things/{id}', ApiKind.HTTP))).toBe(a);
-    expect(RouteIntegration.httpTransform(URL, { requestHeaders: { 'x-api-version': HttpTransformValue.fixed('2') } })._shareKey(binding('GET /items/{id}', ApiKind.HTTP))).not.toBe(a);
-    expect(RouteIntegration.httpTransform(URL, options)._shareKey(binding('POST /items/{id}', ApiKind.HTTP))).not.toBe(a);
+    const a = RouteIntegration.httpTransform(URL, options)._shareKey(binding(ApiKind.HTTP, 'GET /items/{id}'));
+    expect(RouteIntegration.httpTransform(URL, options)._shareKey(binding(ApiKind.HTTP, 'GET /things/{id}'))).toBe(a);
+    expect(RouteIntegration.httpTransform(URL, { requestHeaders: { 'x-api-version': HttpTransformValue.fixed('2') } })._shareKey(binding(ApiKind.HTTP, 'GET /items/{id}'))).not.toBe(a);
+    expect(RouteIntegration.httpTransform(URL, options)._shareKey(binding(ApiKind.HTTP, 'POST /items/{id}'))).not.toBe(a);
   });
 });
 
@@ -236,11 +210,11 @@ describe('validation', () => {
 
   test('fails when the URL reads a path parameter the route does not have', () => {
     const integration = RouteIntegration.httpTransform(URL);
-    expectApiError(() => integration._bindRest(binding('GET /items/{itemId}')), 'HttpTransformParameterUnknown', /reads the path parameter "id"/, /Got: \["itemId"\]/);
+    expectApiError(() => integration._bindRest(binding(ApiKind.REST, 'GET /items/{itemId}')), 'HttpTransformParameterUnknown', /reads the path parameter "id"/, /Got: \["itemId"\]/);
   });
 
   test('fails when a mapped value reads a path parameter the route does not have', () => {
     const integration = RouteIntegration.httpTransform('https://backend.example.com/items', { requestHeaders: { 'x-item': HttpTransformValue.fromPathParameter('id') } });
-    expectApiError(() => integration._bindHttp(binding('GET /items', ApiKind.HTTP)), 'HttpTransformParameterUnknown', /routes\["GET \/items"\]/, /Got: \[\]/);
+    expectApiError(() => integration._bindHttp(binding(ApiKind.HTTP, 'GET /items')), 'HttpTransformParameterUnknown', /routes\["GET \/items"\]/, /Got: \[\]/);
   });
 });

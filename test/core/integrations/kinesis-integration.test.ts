@@ -1,52 +1,23 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Stream, StreamEncryption } from 'aws-cdk-lib/aws-kinesis';
 import { Key } from 'aws-cdk-lib/aws-kms';
-import { Construct } from 'constructs';
 import { ApiKind } from '../../../lib/core/api-base/api-kind';
-import type { RouteBinding } from '../../../lib/core/integrations/integration';
+import { ServiceErrorFormat } from '../../../lib/core/integrations/aws-service-integration';
 import { KinesisIntegration } from '../../../lib/core/integrations/kinesis-integration';
 import { RouteIntegration } from '../../../lib/core/integrations/route-integration';
-import { parseRouteKey } from '../../../lib/core/routing/route-key';
 import { expectApiError } from '../../support/core-stacks';
+import { expectServiceErrorAnswers, routeBindingFixture, statementsOfRole } from '../../support/route-binding';
+import type { BindRoute } from '../../support/route-binding';
 
 const CORS_HEADERS = { 'method.response.header.Access-Control-Allow-Origin': "'https://app.example.com'" };
 
 let stack: Stack;
-let api: Construct;
+let binding: BindRoute;
 beforeEach(() => {
-  const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'cdk.out-kinesis-')) });
-  stack = new Stack(app, 'Stack', { env: { account: '111111111111', region: 'eu-west-1' } });
-  api = new Construct(stack, 'Api');
+  ({ stack, binding } = routeBindingFixture('POST /events'));
 });
-
-function binding(kind: ApiKind, routeKey = 'POST /events', extra: Partial<RouteBinding> = {}): RouteBinding {
-  return {
-    scope: api,
-    prop: `routes["${routeKey}"]`,
-    kind,
-    route: parseRouteKey(api, 'prop', routeKey),
-    integrationId: 'Integration1',
-    entryFunction: () => {
-      throw new Error('unused');
-    },
-    ...extra,
-  };
-}
-
-/** The statements of the IAM policy attached to the role whose ARN `credentials` resolves to. */
-function statementsOfRole(credentials: unknown): unknown[] {
-  const [roleId] = (stack.resolve(credentials) as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
-  const policies = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).filter((p) =>
-    (p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })),
-  );
-  expect(policies).toHaveLength(1);
-  return policies[0].Properties.PolicyDocument.Statement;
-}
 
 /** The REST request template of a binding, with the stream ARN token shown as STREAM_ARN. */
 function requestTemplate(integration: KinesisIntegration, routeKey = 'POST /events'): string {
@@ -96,7 +67,14 @@ describe('RouteIntegration.kinesis on a REST API', () => {
     // THEN
     const responses = config.integration.responses as Record<string, { statusCode: string; responseTemplates: Record<string, string>; responseParameters: unknown }>;
     expect(Object.fromEntries(Object.entries(responses).map(([pattern, r]) => [pattern, r.statusCode]))).toEqual({ default: '200', '4\\d{2}': '400', '5\\d{2}': '502' });
-    expect(responses['4\\d{2}'].responseTemplates['application/json']).toMatch(/ProvisionedThroughputExceeded'\)\)\n#set\(\$context\.responseOverride\.status = 429\)/);
+    expectServiceErrorAnswers(config, ServiceErrorFormat.JSON_PROTOCOL, {
+      ProvisionedThroughputExceededException: '429',
+      KMSThrottlingException: '429',
+      InvalidArgumentException: '400',
+      ResourceNotFoundException: '500',
+      KMSDisabledException: '500',
+      AccessDeniedException: '500',
+    });
     for (const response of Object.values(responses)) expect(response.responseParameters).toEqual(CORS_HEADERS);
     expect(Object.keys(config.responses ?? {}).sort()).toEqual(['200', '400', '429', '500', '502']);
   });
@@ -151,7 +129,7 @@ describe('RouteIntegration.kinesis on a REST API', () => {
     const config = RouteIntegration.kinesis(stream)._bindRest(binding(ApiKind.REST));
 
     // THEN
-    expect(statementsOfRole(config.integration.credentials)).toEqual([{ Action: 'kinesis:PutRecord', Effect: 'Allow', Resource: stack.resolve(stream.streamArn) }]);
+    expect(statementsOfRole(stack, config.integration.credentials)).toEqual([{ Action: 'kinesis:PutRecord', Effect: 'Allow', Resource: stack.resolve(stream.streamArn) }]);
   });
 
   test('a stream encrypted with a customer key adds kms:GenerateDataKey on that key', () => {
@@ -163,7 +141,7 @@ describe('RouteIntegration.kinesis on a REST API', () => {
     const config = RouteIntegration.kinesis(stream)._bindRest(binding(ApiKind.REST));
 
     // THEN
-    expect(statementsOfRole(config.integration.credentials)).toEqual([
+    expect(statementsOfRole(stack, config.integration.credentials)).toEqual([
       { Action: 'kinesis:PutRecord', Effect: 'Allow', Resource: stack.resolve(stream.streamArn) },
       { Action: 'kms:GenerateDataKey', Effect: 'Allow', Resource: stack.resolve(key.keyArn) },
     ]);
@@ -177,7 +155,7 @@ describe('RouteIntegration.kinesis on a REST API', () => {
     const config = RouteIntegration.kinesis(stream)._bindRest(binding(ApiKind.REST));
 
     // THEN
-    expect(statementsOfRole(config.integration.credentials)).toEqual([{ Action: 'kinesis:PutRecord', Effect: 'Allow', Resource: stack.resolve(stream.streamArn) }]);
+    expect(statementsOfRole(stack, config.integration.credentials)).toEqual([{ Action: 'kinesis:PutRecord', Effect: 'Allow', Resource: stack.resolve(stream.streamArn) }]);
   });
 
   test('routes that write to one stream share one role', () => {

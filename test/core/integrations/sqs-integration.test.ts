@@ -1,52 +1,24 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { App, Lazy, Stack } from 'aws-cdk-lib';
+import { Lazy } from 'aws-cdk-lib';
+import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
 import { ApiKind } from '../../../lib/core/api-base/api-kind';
-import type { RouteBinding } from '../../../lib/core/integrations/integration';
+import { ServiceErrorFormat } from '../../../lib/core/integrations/aws-service-integration';
 import { RouteIntegration } from '../../../lib/core/integrations/route-integration';
 import { SqsIntegration } from '../../../lib/core/integrations/sqs-integration';
-import { parseRouteKey } from '../../../lib/core/routing/route-key';
 import { expectApiError } from '../../support/core-stacks';
+import { expectServiceErrorAnswers, routeBindingFixture, statementsOfRole } from '../../support/route-binding';
+import type { BindRoute } from '../../support/route-binding';
 
 const CORS_HEADERS = { 'method.response.header.Access-Control-Allow-Origin': "'https://app.example.com'" };
 
 let stack: Stack;
-let api: Construct;
+let binding: BindRoute;
 beforeEach(() => {
-  const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'cdk.out-sqs-')) });
-  stack = new Stack(app, 'Stack', { env: { account: '111111111111', region: 'eu-west-1' } });
-  api = new Construct(stack, 'Api');
+  ({ stack, binding } = routeBindingFixture('POST /events'));
 });
-
-function binding(kind: ApiKind, routeKey = 'POST /events', extra: Partial<RouteBinding> = {}): RouteBinding {
-  return {
-    scope: api,
-    prop: `routes["${routeKey}"]`,
-    kind,
-    route: parseRouteKey(api, 'prop', routeKey),
-    integrationId: 'Integration1',
-    entryFunction: () => {
-      throw new Error('unused');
-    },
-    ...extra,
-  };
-}
-
-/** The statements of the IAM policy attached to the role whose ARN `credentials` resolves to. */
-function statementsOfRole(credentials: unknown): unknown[] {
-  const [roleId] = (stack.resolve(credentials) as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
-  const policies = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).filter((p) =>
-    (p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId })),
-  );
-  expect(policies).toHaveLength(1);
-  return policies[0].Properties.PolicyDocument.Statement;
-}
 
 describe('RouteIntegration.sqs on a REST API', () => {
   test('sends the body with the query protocol, as the shared role, and answers 200 with the message id', () => {
@@ -79,6 +51,10 @@ describe('RouteIntegration.sqs on a REST API', () => {
     expect(config.requestParameters).toBeUndefined();
   });
 
+  test('asks for no body schema on a route whose method has no body', () => {
+    expect(RouteIntegration.sqs(new Queue(stack, 'Queue'))._bindRest(binding(ApiKind.REST, 'GET /events')).defaultRequestSchema).toBeUndefined();
+  });
+
   test('maps service errors to 400 and 502, never to 200', () => {
     // WHEN
     const config = RouteIntegration.sqs(new Queue(stack, 'Queue'))._bindRest(binding(ApiKind.REST));
@@ -91,10 +67,25 @@ describe('RouteIntegration.sqs on a REST API', () => {
     const clientError = responses['4\\d{2}'].responseTemplates['application/json'];
     expect(clientError).toContain('#set($context.responseOverride.status = 429)');
     expect(clientError).toContain('#set($context.responseOverride.status = 500)');
-    expect(clientError).toContain("$error.contains('NonExistent')");
     // The service's error text (it names the account and the queue) is read, never written out.
     expect(clientError.split('\n').filter((line) => !line.startsWith('#')).join('\n')).not.toContain('$input.body');
     expect(Object.keys(config.responses ?? {}).sort()).toEqual(['200', '400', '429', '500', '502']);
+  });
+
+  test("decides by SQS's error code: throttling 429, a refused message 400, the API's own role, key or queue 500", () => {
+    // WHEN
+    const config = RouteIntegration.sqs(new Queue(stack, 'Queue'))._bindRest(binding(ApiKind.REST));
+
+    // THEN
+    expectServiceErrorAnswers(config, ServiceErrorFormat.QUERY_PROTOCOL, {
+      'AWS.SimpleQueueService.NonExistentQueue': '500',
+      AccessDenied: '500',
+      'KMS.AccessDeniedException': '500',
+      'KMS.ThrottlingException': '429',
+      RequestThrottled: '429',
+      InvalidParameterValue: '400',
+      InvalidMessageContents: '400',
+    });
   });
 
   test('every answer carries the static CORS headers, and the OpenAPI responses declare them', () => {
@@ -118,7 +109,7 @@ describe('RouteIntegration.sqs on a REST API', () => {
     const config = RouteIntegration.sqs(queue)._bindRest(binding(ApiKind.REST));
 
     // THEN
-    expect(statementsOfRole(config.integration.credentials)).toEqual([
+    expect(statementsOfRole(stack, config.integration.credentials)).toEqual([
       { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: stack.resolve(queue.queueArn) },
     ]);
     Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {
@@ -135,7 +126,7 @@ describe('RouteIntegration.sqs on a REST API', () => {
     const config = RouteIntegration.sqs(queue)._bindRest(binding(ApiKind.REST));
 
     // THEN
-    expect(statementsOfRole(config.integration.credentials)).toEqual([
+    expect(statementsOfRole(stack, config.integration.credentials)).toEqual([
       { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: stack.resolve(queue.queueArn) },
       { Action: ['kms:GenerateDataKey', 'kms:Decrypt'], Effect: 'Allow', Resource: stack.resolve(key.keyArn) },
     ]);
@@ -149,7 +140,7 @@ describe('RouteIntegration.sqs on a REST API', () => {
     const config = RouteIntegration.sqs(queue)._bindRest(binding(ApiKind.REST));
 
     // THEN
-    expect(statementsOfRole(config.integration.credentials)).toEqual([{ Action: 'sqs:SendMessage', Effect: 'Allow', Resource: stack.resolve(queue.queueArn) }]);
+    expect(statementsOfRole(stack, config.integration.credentials)).toEqual([{ Action: 'sqs:SendMessage', Effect: 'Allow', Resource: stack.resolve(queue.queueArn) }]);
   });
 
   test('routes of both protocols that send to one queue share one role', () => {

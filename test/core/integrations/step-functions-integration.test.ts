@@ -1,53 +1,25 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { App, Stack } from 'aws-cdk-lib';
+import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { CustomerManagedEncryptionConfiguration, DefinitionBody, Pass, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
-import { Construct } from 'constructs';
 import { ApiKind } from '../../../lib/core/api-base/api-kind';
-import type { RouteBinding } from '../../../lib/core/integrations/integration';
+import { ServiceErrorFormat } from '../../../lib/core/integrations/aws-service-integration';
 import { RouteIntegration } from '../../../lib/core/integrations/route-integration';
 import { StepFunctionsIntegration } from '../../../lib/core/integrations/step-functions-integration';
-import { parseRouteKey } from '../../../lib/core/routing/route-key';
 import { expectApiError } from '../../support/core-stacks';
+import { expectServiceErrorAnswers, routeBindingFixture } from '../../support/route-binding';
+import type { Answers, BindRoute } from '../../support/route-binding';
 
 const CORS = { 'method.response.header.Access-Control-Allow-Origin': "'https://app.example.com'" };
 
-/** An integration response of `x-amazon-apigateway-integration.responses`, or an OpenAPI response. */
-interface Answer {
-  readonly statusCode: string;
-  readonly responseTemplates?: Record<string, string>;
-  readonly responseParameters?: Record<string, string>;
-  readonly headers?: Record<string, unknown>;
-}
-type Answers = Record<string, Answer>;
-
 let stack: Stack;
-let api: Construct;
+let binding: BindRoute;
 
 beforeEach(() => {
-  const app = new App({ outdir: mkdtempSync(join(tmpdir(), 'cdk.out-stepfunctions-')) });
-  stack = new Stack(app, 'TestStack', { env: { account: '111111111111', region: 'eu-west-1' } });
-  api = new Construct(stack, 'Api');
+  ({ stack, binding } = routeBindingFixture('POST /orders'));
 });
-
-function binding(kind: ApiKind, routeKey = 'POST /orders', staticCorsHeaders?: Record<string, string>): RouteBinding {
-  return {
-    scope: api,
-    prop: `routes["${routeKey}"]`,
-    kind,
-    route: parseRouteKey(api, 'prop', routeKey),
-    integrationId: 'Integration1',
-    staticCorsHeaders,
-    entryFunction: () => {
-      throw new Error('unused');
-    },
-  };
-}
 
 function machine(type: StateMachineType = StateMachineType.STANDARD, id = 'Machine', props: { encryptionKey?: Key } = {}): StateMachine {
   return new StateMachine(stack, id, {
@@ -127,11 +99,16 @@ describe('StartExecution on a REST API', () => {
     const responses = config.integration.responses as Answers;
     expect(responses['4\\d{2}'].statusCode).toBe('400');
     expect(responses['5\\d{2}'].statusCode).toBe('502');
-    const clientError = responses['4\\d{2}'].responseTemplates!['application/json'];
-    expect(clientError).toContain("#set($errorType = \"$!input.path('$.__type')\")");
-    expect(clientError).toMatch(/contains\('InvalidExecutionInput'\)\)\n\{"message": "Bad request"\}/);
-    expect(clientError).toMatch(/#else\n#set\(\$context\.responseOverride\.status = 500\)/);
-    expect(clientError).toMatch(/ExecutionLimitExceeded'\)\)\n#set\(\$context\.responseOverride\.status = 429\)/);
+    // The error's __type decides: a refused input 400, throttling 429, anything else (the API's own role, key or state machine) 500.
+    expectServiceErrorAnswers(config, ServiceErrorFormat.JSON_PROTOCOL, {
+      InvalidExecutionInput: '400',
+      ExecutionLimitExceeded: '429',
+      KmsThrottlingException: '429',
+      ExecutionAlreadyExists: '409',
+      StateMachineDoesNotExist: '500',
+      KmsAccessDeniedException: '500',
+      AccessDeniedException: '500',
+    });
     for (const [pattern, response] of Object.entries(responses)) {
       if (pattern !== 'default') expect(Number(response.statusCode)).toBeGreaterThanOrEqual(400);
     }
@@ -145,7 +122,7 @@ describe('StartExecution on a REST API', () => {
 
   test('carries the static CORS headers on every answer and declares them', () => {
     // WHEN
-    const config = RouteIntegration.stepFunctions(machine())._bindRest(binding(ApiKind.REST, 'POST /orders', CORS));
+    const config = RouteIntegration.stepFunctions(machine())._bindRest(binding(ApiKind.REST, 'POST /orders', { staticCorsHeaders: CORS }));
     // THEN
     for (const response of Object.values(config.integration.responses as Answers)) {
       expect(response.responseParameters).toEqual(CORS);
@@ -215,7 +192,7 @@ describe('StartSyncExecution on a REST API', () => {
     const config = RouteIntegration.stepFunctions(machine(StateMachineType.EXPRESS), { sync: true })._bindRest(binding(ApiKind.REST));
     const template = (config.integration.responses as Answers).default.responseTemplates!['application/json'];
     expect(template).toContain("#if($execStatus == 'SUCCEEDED')\n$!input.path('$.output')\n#elseif($execStatus == 'TIMED_OUT')\n#set($context.responseOverride.status = 504)");
-    expect(template).toMatch(/#else\n#set\(\$context\.responseOverride\.status = 500\)\n\{"message": "Internal server error"\}\n#end$/);
+    expect(template).toMatch(/#else\n#set\(\$context\.responseOverride\.status = 500\)\n\{"message":"The execution failed","requestId":"\$context\.requestId"\}\n#end$/);
     expect(Object.keys(config.responses ?? {})).toEqual(expect.arrayContaining(['200', '500', '504']));
     expect(Object.keys(config.responses ?? {})).not.toContain('404');
   });

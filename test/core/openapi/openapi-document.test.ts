@@ -168,7 +168,23 @@ describe('the files the demo app writes for the items API', () => {
 });
 
 describe('clientFacingDocument()', () => {
-  test('removes every x-amazon-apigateway-* key at any depth and keeps everything else', () => {
+
+  test('writes greedy path parameters as plain ones, so the template matches the parameter name', () => {
+    // GIVEN a definition with API Gateway's greedy {proxy+}
+    const document = {
+      openapi: '3.0.1',
+      info: { title: 't', version: '1' },
+      paths: { '/files/{proxy+}': { get: { parameters: [{ name: 'proxy', in: 'path', required: true, schema: { type: 'string' } }], responses: { '200': { description: 'ok' } } } } },
+    };
+
+    // WHEN
+    const client = clientFacingDocument(document);
+
+    // THEN
+    expect(Object.keys(client.paths as object)).toEqual(['/files/{proxy}']);
+    expect(Object.keys(document.paths)).toEqual(['/files/{proxy+}']);
+  });
+  test('removes every x-amazon-apigateway-* key at any depth, and the scopes OpenAPI allows only on OAuth2 schemes; keeps everything else', () => {
     // GIVEN extensions at the top, in path items, operations, responses, security schemes and arrays.
     const document = {
       openapi: '3.0.1',
@@ -207,7 +223,7 @@ describe('clientFacingDocument()', () => {
           get: {
             operationId: 'getA',
             parameters: [{ name: 'q', in: 'query', schema: { type: 'string' } }],
-            security: [{ Authorizer1: ['read'] }],
+            security: [{ Authorizer1: [] }],
             responses: { '200': { description: 'ok', content: { 'application/json': { schema: { type: 'array', items: [{}, 'x-amazon-apigateway-as-a-value'] } } } } },
           },
         },
