@@ -47,12 +47,19 @@ export interface RestAuthConfig {
    * @default - none
    */
   readonly methodScopes?: string[];
+  /**
+   * The name of its security scheme when the kind names it itself (IAM: `sigv4`).
+   * @default - the name the API gives it, `Authorizer<n>`
+   */
+  readonly schemeName?: string;
 }
 
 /** An HTTP API authorization. Internal. */
 export interface HttpAuthConfig {
   readonly authorizer: apigwv2.IHttpRouteAuthorizer;
   readonly isAuthorizer: boolean;
+  /** As for REST. @default - `Authorizer<n>` */
+  readonly schemeName?: string;
 }
 
 /** A WebSocket `$connect` authorization. Internal. */

@@ -25,12 +25,12 @@ export class IamAuthorization extends Authorization {
 
   /** @internal */
   public _bindRest(): RestAuthConfig {
-    return { securityScheme: { type: 'apiKey', name: 'Authorization', in: 'header', 'x-amazon-apigateway-authtype': 'awsSigv4' }, isAuthorizer: false };
+    return { securityScheme: { type: 'apiKey', name: 'Authorization', in: 'header', 'x-amazon-apigateway-authtype': 'awsSigv4' }, isAuthorizer: false, schemeName: 'sigv4' };
   }
 
   /** @internal */
   public _bindHttp(): HttpAuthConfig {
-    return { authorizer: new HttpIamAuthorizer(), isAuthorizer: false };
+    return { authorizer: new HttpIamAuthorizer(), isAuthorizer: false, schemeName: 'sigv4' };
   }
 
   /** @internal */

@@ -1,7 +1,7 @@
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type { Construct } from 'constructs';
 import { ApiKind } from '../api-base/api-kind';
-import type { Authorization } from '../auth/authorization';
+import type { Authorization, HttpAuthConfig } from '../auth/authorization';
 import { acknowledgeGuardRule, acknowledgeRule } from '../compliance/acknowledgments';
 import type { ApiCustomDomain } from '../domain/custom-domain';
 import type { RouteBinding } from '../integrations/integration';
@@ -9,9 +9,8 @@ import { ApiMetrics } from '../observability/api-metrics';
 import { emptyDocument, OperationIds, operationKey, openApiPath, pathParameters } from '../openapi/operations';
 import type { TableRoute } from '../routing/route-table';
 import { throttleV2Route, v2StageOptions } from '../stage/v2-stage';
-import { ApiPatternsError } from '../validation/errors';
-import { API_GATEWAY_LIMITS } from '../validation/limits';
 import type { ApiBackend, ApiBackendProps } from './api-backend';
+import { BoundAuthorizations } from './bound-authorizations';
 
 /**
  * The HTTP API (v2) backend: routes and integrations are aws-cdk-lib resources (a route and, per
@@ -26,9 +25,8 @@ export class HttpBackend implements ApiBackend {
   public readonly metrics: ApiMetrics;
   public readonly document: Record<string, unknown>;
 
-  private readonly authorizers = new Map<Authorization, { readonly authorizer: apigwv2.IHttpRouteAuthorizer; readonly name: string }>();
+  private readonly authorizers: BoundAuthorizations<HttpAuthConfig>;
   private readonly integrations = new Map<string, apigwv2.HttpRouteIntegration>();
-  private authorizerCount = 0;
   private readonly operationIds = new OperationIds();
 
   constructor(
@@ -57,6 +55,7 @@ export class HttpBackend implements ApiBackend {
     this.url = `${this.stage.url.replace(/\/$/, '')}/`;
     this.metrics = new ApiMetrics({ kind: ApiKind.HTTP, apiIdentifier: this.api.apiId, stageName: profile.stageName });
     this.document = emptyDocument(props.apiName, props.description);
+    this.authorizers = new BoundAuthorizations(scope, ApiKind.HTTP, props.jwtAuthorizerFunction, (auth, binding) => auth._bindHttp(binding));
   }
 
   public mapDomain(domain: ApiCustomDomain, basePath?: string): void {
@@ -123,31 +122,11 @@ export class HttpBackend implements ApiBackend {
   }
 
   private authorizerFor(prop: string, auth: Authorization): { readonly authorizer: apigwv2.IHttpRouteAuthorizer; readonly name: string } {
-    const existing = this.authorizers.get(auth);
-    if (existing) return existing;
-    const name = auth.kindName === 'ApiAuth.iam' ? 'sigv4' : `Authorizer${this.authorizerCount + 1}`;
-    const config = auth._bindHttp({
-      scope: this.scope,
-      prop: `${prop}.auth`,
-      kind: ApiKind.HTTP,
-      name,
-      jwtAuthorizerFunction: (jwt, id) => this.props.jwtAuthorizerFunction(jwt, id),
-    });
-    if (config.isAuthorizer) {
-      if (this.authorizerCount >= API_GATEWAY_LIMITS.authorizersPerApi) {
-        throw new ApiPatternsError(
-          'TooManyAuthorizers',
-          `${prop} needs authorizer number ${this.authorizerCount + 1}, but an API allows ${API_GATEWAY_LIMITS.authorizersPerApi}: reuse ApiAuth objects across routes. Got: ${auth.kindName}`,
-          this.scope,
-        );
-      }
-      this.authorizerCount += 1;
-    }
-    const entry = { authorizer: config.authorizer, name };
-    (this.document.components as Record<string, Record<string, unknown>>).securitySchemes[name] = auth.kindName === 'ApiAuth.iam'
-      ? { type: 'apiKey', name: 'Authorization', in: 'header', description: 'AWS SigV4' }
-      : { type: 'http', scheme: 'bearer', description: auth.description };
-    this.authorizers.set(auth, entry);
-    return entry;
+    const { name, config } = this.authorizers.of(prop, auth);
+    // Described for clients: SigV4 for IAM, a bearer token for every authorizer.
+    (this.document.components as Record<string, Record<string, unknown>>).securitySchemes[name] = config.isAuthorizer
+      ? { type: 'http', scheme: 'bearer', description: auth.description }
+      : { type: 'apiKey', name: 'Authorization', in: 'header', description: 'AWS SigV4' };
+    return { authorizer: config.authorizer, name };
   }
 }

@@ -18,9 +18,8 @@ import { toOpenApiSchema } from '../routing/request-schema';
 import type { TableRoute } from '../routing/route-table';
 import { accessLogFormat } from '../stage/access-log-format';
 import { createExecutionLogGroup } from '../stage/stage-log-group';
-import { ApiPatternsError } from '../validation/errors';
-import { API_GATEWAY_LIMITS } from '../validation/limits';
 import type { ApiBackend, ApiBackendProps } from './api-backend';
+import { BoundAuthorizations } from './bound-authorizations';
 
 /** REST-only settings. */
 export interface RestBackendProps extends ApiBackendProps {
@@ -71,10 +70,9 @@ export class RestBackend implements ApiBackend {
   private readonly paths: Record<string, Record<string, unknown>>;
   private readonly securitySchemes: Record<string, unknown>;
   private readonly schemas: Record<string, unknown>;
-  private readonly authorizations = new Map<Authorization, { readonly name: string; readonly config: RestAuthConfig }>();
+  private readonly authorizations: BoundAuthorizations<RestAuthConfig>;
   private readonly invokePermissions = new Set<string>();
   private readonly routeMethodSettings: apigw.CfnStage.MethodSettingProperty[] = [];
-  private authorizerCount = 0;
   private readonly operationIds = new OperationIds();
 
   constructor(
@@ -85,6 +83,7 @@ export class RestBackend implements ApiBackend {
     const caching = profile.caching;
     const clientCertificate = props.clientCertificate ? new apigw.CfnClientCertificate(scope, 'ClientCertificate', { description: `Lets HTTP backends verify calls from ${props.apiName}` }) : undefined;
 
+    this.authorizations = new BoundAuthorizations(scope, ApiKind.REST, props.jwtAuthorizerFunction, (auth, binding) => auth._bindRest(binding));
     this.document = emptyDocument(props.apiName, props.description);
     this.paths = this.document.paths as Record<string, Record<string, unknown>>;
     const components = this.document.components as Record<string, Record<string, unknown>>;
@@ -227,30 +226,10 @@ export class RestBackend implements ApiBackend {
 
   /** The security scheme of an authorization, bound once per API, with its authorizer's invoke permission. */
   private authorizationFor(prop: string, auth: Authorization): { readonly name: string; readonly config: RestAuthConfig } {
-    const existing = this.authorizations.get(auth);
-    if (existing) return existing;
-    const name = auth.kindName === 'ApiAuth.iam' ? 'sigv4' : `Authorizer${this.authorizerCount + 1}`;
-    const config = auth._bindRest({
-      scope: this.scope,
-      prop: `${prop}.auth`,
-      kind: ApiKind.REST,
-      name,
-      jwtAuthorizerFunction: (jwt, id) => this.props.jwtAuthorizerFunction(jwt, id),
-    });
-    if (config.isAuthorizer) {
-      if (this.authorizerCount >= API_GATEWAY_LIMITS.authorizersPerApi) {
-        throw new ApiPatternsError(
-          'TooManyAuthorizers',
-          `${prop} needs authorizer number ${this.authorizerCount + 1}, but a REST API allows ${API_GATEWAY_LIMITS.authorizersPerApi}: reuse ApiAuth objects across routes. Got: ${auth.kindName}`,
-          this.scope,
-        );
-      }
-      this.authorizerCount += 1;
-    }
+    const entry = this.authorizations.of(prop, auth);
+    const { name, config } = entry;
     if (config.authorizerFunction) this.grantInvoke(config.authorizerFunction, '/authorizers/*', 'AuthorizerInvoke');
     this.securitySchemes[name] = config.securityScheme;
-    const entry = { name, config };
-    this.authorizations.set(auth, entry);
     return entry;
   }
 

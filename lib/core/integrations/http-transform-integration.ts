@@ -36,9 +36,9 @@ export class HttpTransformValue {
    *
    * Not for secrets: it is written in clear into the API definition.
    */
-  public static fixed(value: string): HttpTransformValue {
+  public static literal(value: string): HttpTransformValue {
     if (!Token.isUnresolved(value) && (value.length === 0 || /['$]/.test(value))) {
-      throw new ApiPatternsError('HttpTransformValueInvalid', `HttpTransformValue.fixed(value) must be non-empty text without ' or $. Got: ${describeValue(value)}`);
+      throw new ApiPatternsError('HttpTransformValueInvalid', `HttpTransformValue.literal(value) must be non-empty text without ' or $. Got: ${describeValue(value)}`);
     }
     return new HttpTransformValue(ValueSource.FIXED, value);
   }

@@ -65,7 +65,9 @@ const ERROR_NAME = /^[A-Za-z0-9_.:-]{1,256}$/;
  *
  * API Gateway calls Step Functions with a role of its own, allowed `states:StartExecution` (or
  * `states:StartSyncExecution`) on this state machine only, plus the state machine's customer
- * managed key when it has one.
+ * managed key when it has one. On REST APIs, Step Functions' errors are mapped by their `__type`
+ * (see `serviceResponses`): 400 for an input it refuses, 429 when throttled, 500 when it refused
+ * the API's role, key or state machine, 502 for its own failures.
  */
 export class StepFunctionsIntegration extends Integration {
   public readonly kindName = 'RouteIntegration.stepFunctions';

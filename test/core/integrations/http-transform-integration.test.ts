@@ -31,7 +31,7 @@ describe('REST APIs', () => {
     // WHEN
     const config = RouteIntegration.httpTransform(URL, {
       requestHeaders: {
-        'x-api-version': HttpTransformValue.fixed('2024-01'),
+        'x-api-version': HttpTransformValue.literal('2024-01'),
         'x-request-id': HttpTransformValue.fromContext('requestId'),
         'x-tenant': HttpTransformValue.fromHeader('tenant'),
       },
@@ -130,7 +130,7 @@ describe('HTTP APIs', () => {
     // WHEN
     const config = RouteIntegration.httpTransform(URL, {
       method: 'POST',
-      requestHeaders: { 'x-api-version': HttpTransformValue.fixed('2024-01'), 'x-request-id': HttpTransformValue.fromContext('requestId') },
+      requestHeaders: { 'x-api-version': HttpTransformValue.literal('2024-01'), 'x-request-id': HttpTransformValue.fromContext('requestId') },
       requestQueryStrings: { item: HttpTransformValue.fromPathParameter('id') },
       requestPath: '/v2/items/$request.path.id',
       removeRequestHeaders: ['cookie'],
@@ -170,15 +170,15 @@ describe('HTTP APIs', () => {
   });
 
   test.each([['x-amzn-trace-id'], ['Apigw-Requestid']])('refuses to map the reserved header %s', (header) => {
-    const integration = RouteIntegration.httpTransform(URL, { requestHeaders: { [header]: HttpTransformValue.fixed('x') } });
+    const integration = RouteIntegration.httpTransform(URL, { requestHeaders: { [header]: HttpTransformValue.literal('x') } });
     expectApiError(() => integration._bindHttp(binding(ApiKind.HTTP, 'GET /items/{id}')), 'HttpTransformHeaderReserved', /apigw-\* and x-amzn-\*/, new RegExp(`Got: "${header}"`));
   });
 
   test('shares one integration between routes with the same target and mapping only', () => {
-    const options = { requestHeaders: { 'x-api-version': HttpTransformValue.fixed('1') } };
+    const options = { requestHeaders: { 'x-api-version': HttpTransformValue.literal('1') } };
     const a = RouteIntegration.httpTransform(URL, options)._shareKey(binding(ApiKind.HTTP, 'GET /items/{id}'));
     expect(RouteIntegration.httpTransform(URL, options)._shareKey(binding(ApiKind.HTTP, 'GET /things/{id}'))).toBe(a);
-    expect(RouteIntegration.httpTransform(URL, { requestHeaders: { 'x-api-version': HttpTransformValue.fixed('2') } })._shareKey(binding(ApiKind.HTTP, 'GET /items/{id}'))).not.toBe(a);
+    expect(RouteIntegration.httpTransform(URL, { requestHeaders: { 'x-api-version': HttpTransformValue.literal('2') } })._shareKey(binding(ApiKind.HTTP, 'GET /items/{id}'))).not.toBe(a);
     expect(RouteIntegration.httpTransform(URL, options)._shareKey(binding(ApiKind.HTTP, 'POST /items/{id}'))).not.toBe(a);
   });
 });
@@ -190,7 +190,7 @@ describe('validation', () => {
 
   test.each([
     ['an unknown method', { method: 'FETCH' }, /options\.method must be one of/],
-    ['a header name with a space', { requestHeaders: { 'x api': HttpTransformValue.fixed('1') } }, /options\.requestHeaders names/],
+    ['a header name with a space', { requestHeaders: { 'x api': HttpTransformValue.literal('1') } }, /options\.requestHeaders names/],
     ['a response header name with a colon', { responseHeaders: ['ETag:'] }, /options\.responseHeaders names/],
     ['a template key that is no content type', { requestTemplates: { json: '{}' } }, /options\.requestTemplates keys must be content types/],
     ['an empty template map', { responseTemplates: {} }, /options\.responseTemplates must map at least one content type/],
@@ -200,8 +200,8 @@ describe('validation', () => {
   });
 
   test.each([
-    ['a fixed value with a quote', () => HttpTransformValue.fixed("it's"), /HttpTransformValue\.fixed\(value\)/],
-    ['a fixed value with a dollar', () => HttpTransformValue.fixed('$request.header.x'), /HttpTransformValue\.fixed\(value\)/],
+    ['a fixed value with a quote', () => HttpTransformValue.literal("it's"), /HttpTransformValue\.literal\(value\)/],
+    ['a fixed value with a dollar', () => HttpTransformValue.literal('$request.header.x'), /HttpTransformValue\.literal\(value\)/],
     ['a header name with a dot', () => HttpTransformValue.fromHeader('x.y'), /HttpTransformValue\.fromHeader\(name\)/],
     ['a context variable with its prefix', () => HttpTransformValue.fromContext('$context.requestId'), /HttpTransformValue\.fromContext\(variable\)/],
   ])('refuses %s', (_what, make, message) => {
