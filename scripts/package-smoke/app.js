@@ -1,7 +1,7 @@
 // A user's CDK app in plain JavaScript: it installs the packed tarball and synthesizes with node alone
 // (no ts-node, no esbuild, no Docker, none of this repo's dev dependencies). Run by scripts/verify-package.sh.
 const { App, Stack } = require('aws-cdk-lib');
-const { ApiAuth, ServerlessApi, RealtimeWebSocketApi, RouteIntegration, StageProfile, ApiProtocol } = require('cdk-api-gateway-patterns');
+const { ApiAuth, ServerlessApi, RealtimeWebSocketApi, RouteIntegration, StageProfile, ApiKind } = require('cdk-api-gateway-patterns');
 const app = new App({ outdir: 'cdk.out' });
 const stack = new Stack(app, 'UserStack');
 const auth = ApiAuth.jwt({ issuer: 'https://id.example.com/', audience: ['orders'] });
@@ -9,11 +9,11 @@ new ServerlessApi(stack, 'Orders', {
   profile: StageProfile.prod(),
   defaultAuth: auth,
   routes: {
-    'GET /health': { integration: RouteIntegration.mock({ body: { ok: true } }), public: true },
+    'GET /health': { integration: RouteIntegration.mock({ body: '{"ok":true}' }), auth: ApiAuth.none() },
     'GET /orders': { integration: RouteIntegration.httpProxy('https://backend.example.com/orders') },
   },
 });
-new ServerlessApi(stack, 'OrdersHttp', { profile: StageProfile.dev(), protocol: ApiProtocol.HTTP, defaultAuth: auth,
+new ServerlessApi(stack, 'OrdersHttp', { profile: StageProfile.dev(), kind: ApiKind.HTTP, defaultAuth: auth,
   routes: { 'GET /orders': { integration: RouteIntegration.httpProxy('https://backend.example.com/orders') } } });
 new RealtimeWebSocketApi(stack, 'Chat', { profile: StageProfile.prod(), connectAuth: auth });
 const asm = app.synth();
