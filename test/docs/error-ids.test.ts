@@ -21,6 +21,8 @@ function errorIdsInLib(): Set<string> {
     /new ApiPatternsError\(\s*'([A-Za-z]+)'/g,
     /validateIntegerRange\(\s*[^,]+,\s*'([A-Za-z]+)'/g,
     /validateHttpsUrl\(\s*'([A-Za-z]+)'/g,
+    // Local helpers that take the id first, e.g. fail('DynamoDbKeyMissing', message).
+    /\bfail\(\s*'([A-Z][A-Za-z]+)',/g,
   ];
   for (const file of filesUnder(join(ROOT, 'lib'), '.ts')) {
     const source = readFileSync(file, 'utf8');

@@ -142,7 +142,7 @@ export abstract class ApiBase extends Construct {
     return this.setUp().observability.dashboard;
   }
 
-  /** Any AWS/ApiGateway metric of the stage (Average, 1 minute unless `props` say otherwise). */
+  /** Any AWS/ApiGateway metric of the stage (Sum, 1 minute unless `props` say otherwise). */
   public metric(metricName: string, props?: MetricOptions): Metric {
     return this.metrics.metric(metricName, props);
   }

@@ -2,7 +2,9 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { App, Aspects, Stage, Validations } from 'aws-cdk-lib';
 import type { IPolicyValidationPlugin } from 'aws-cdk-lib';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IConstruct } from 'constructs';
+import { restrictGrantsToAwsServices } from '../security/kms-key-policy';
 import type * as CdkNag from 'cdk-nag';
 import { ControlTowerGuard } from './control-tower-guard';
 import { requireOptional } from '../functions/optional-dependency';
@@ -124,6 +126,15 @@ export class ApiCompliance {
    */
   public static apply(scope: IConstruct, options: ComplianceOptions = {}): void {
     applyCompliance(scope, options);
+  }
+
+  /**
+   * Adds to a customer-managed key's policy the statement AWS Control Tower asks for (CT.KMS.PR.3):
+   * nobody may create a grant on the key unless the grant is for an AWS resource or the caller is
+   * an AWS service. The keys this library creates have it already; use it for keys of your own.
+   */
+  public static restrictKeyGrantsToAwsServices(key: IKey): void {
+    restrictGrantsToAwsServices(key);
   }
 
   private constructor() {}

@@ -60,7 +60,11 @@ export class ControlTowerGuard implements IPolicyValidationPlugin {
   public validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
     const jobs = this.jobs(context.templatePaths);
     const reports = jobs.length > 1 ? runInWorkers(jobs) : jobs.map((job) => this.run(job));
-    return { success: reports.every((r) => r.success), violations: reports.flatMap((r) => r.violations) };
+    // cfn-guard's violations carry no severity. aws-cdk-lib recomputes a report's success from its
+    // severities once it has removed acknowledged findings, and counts a finding without one as no
+    // error: an app with one acknowledged and one open finding would pass. Every finding is an error.
+    const violations = reports.flatMap((r) => r.violations).map((v) => ({ ...v, severity: v.severity ?? 'error' }));
+    return { success: reports.every((r) => r.success) && violations.length === 0, violations };
   }
 
   /** The templates in at most `parallelism` groups of about equal size, each with the rules that apply to it. */

@@ -13,7 +13,6 @@ export enum ApiFeature {
   WAF = 'WAF',
   RESOURCE_POLICY = 'RESOURCE_POLICY',
   CLIENT_CERTIFICATE = 'CLIENT_CERTIFICATE',
-  ROUTE_THROTTLE = 'ROUTE_THROTTLE',
 }
 
 /**
@@ -30,7 +29,6 @@ export const PROTOCOL_FEATURES: Record<ApiFeature, { readonly label: string; rea
   [ApiFeature.WAF]: { label: 'WAF (webAclArn)', kinds: [ApiKind.REST] },
   [ApiFeature.RESOURCE_POLICY]: { label: 'resource policies (resourcePolicy)', kinds: [ApiKind.REST] },
   [ApiFeature.CLIENT_CERTIFICATE]: { label: 'client certificates (clientCertificate)', kinds: [ApiKind.REST] },
-  [ApiFeature.ROUTE_THROTTLE]: { label: 'route throttling (throttle)', kinds: [ApiKind.REST, ApiKind.HTTP, ApiKind.WEBSOCKET] },
 };
 
 /** True when APIs of `kind` offer `feature`. */
@@ -40,14 +38,13 @@ export function offers(kind: ApiKind, feature: ApiFeature): boolean {
 
 /**
  * Fails unless APIs of `kind` offer `feature`; `prefix` names where it was asked for (e.g. the
- * route's prop). The error id stays `RestOnlyFeature` for the features only REST APIs have.
+ * route's prop). Every feature in the table is REST-only today, hence the error id.
  */
 export function requireFeature(scope: IConstruct, kind: ApiKind, feature: ApiFeature, prefix?: string): void {
   if (offers(kind, feature)) return;
   const { label, kinds } = PROTOCOL_FEATURES[feature];
-  const restOnly = kinds.length === 1 && kinds[0] === ApiKind.REST;
   throw new ApiPatternsError(
-    restOnly ? 'RestOnlyFeature' : 'FeatureUnsupported',
+    'RestOnlyFeature',
     `${prefix ? `${prefix}: ` : ''}${label} needs kind ${kinds.map((k) => `ApiKind.${k}`).join(' or ')}; ${kind} APIs do not offer it. Got: kind ${kind}`,
     scope,
   );

@@ -1,9 +1,9 @@
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import type { IPolicyValidationContext, PolicyValidationPluginReport } from 'aws-cdk-lib';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -75,5 +75,29 @@ describe('ControlTowerGuard', () => {
     expect(all.some((f) => f.includes('Bucket'))).toBe(true);
     expect(withoutS3.some((f) => f.includes('Bucket'))).toBe(false);
     expect(withoutS3).toEqual(all.filter((f) => !f.includes('Bucket')));
+  });
+});
+
+describe('ControlTowerGuard inside a synthesis', () => {
+  test('an unacknowledged finding fails the synth even when another finding of the same app is acknowledged', () => {
+    // GIVEN an app with two Control Tower findings (two Lambda functions outside a VPC), one of them acknowledged
+    const outdir = mkdtempSync(join(tmpdir(), 'guard-synth-'));
+    const app = new App({ outdir, context: { '@aws-cdk/core:failSynthOnValidationErrors': true } });
+    const stack = new Stack(app, 'Guarded');
+    const fn = (id: string) => new LambdaFunction(stack, id, { runtime: Runtime.NODEJS_24_X, handler: 'index.handler', code: Code.fromInline('exports.handler=()=>1') });
+    const acknowledged = fn('Acknowledged');
+    fn('Open');
+    Validations.of(acknowledged).acknowledge({ id: 'cdk-validator-cfnguard::lambda_inside_vpc_check', reason: 'test' });
+    Validations.of(app).addPlugins(new ControlTowerGuard({ parallelism: 1 }));
+
+    // WHEN it synthesizes, THEN the open finding fails it, and the report concludes "failure"
+    expect(() => app.synth()).toThrow(/lambda_inside_vpc_check/);
+    const report = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8')) as { pluginReports: Array<{ pluginName: string; conclusion: string }> };
+    expect(report.pluginReports.find((r) => r.pluginName === 'cdk-validator-cfnguard')?.conclusion).toBe('failure');
+  });
+
+  test('every finding it reports is an error', () => {
+    expect(new ControlTowerGuard().validate(context()).violations.map((v) => v.severity)).toEqual(expect.arrayContaining(['error']));
+    expect(new ControlTowerGuard().validate(context()).violations.every((v) => v.severity === 'error')).toBe(true);
   });
 });
