@@ -348,7 +348,7 @@ export class RealtimeWebSocketApi extends ApiBase {
       );
     }
     validateRouteThrottle(this, prop, throttle);
-    throttleV2Route(this.stage, route, routeKey, throttle);
+    throttleV2Route(this.stage, route, routeKey, throttle, { LoggingLevel: this.profile.executionLogLevel, DataTraceEnabled: this.profile.dataTrace });
   }
 
   /**

@@ -1,4 +1,5 @@
 import { relative, sep } from 'node:path';
+import { EndpointType } from 'aws-cdk-lib/aws-apigateway';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type { Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
@@ -384,6 +385,13 @@ export class ServerlessApi extends ApiBase {
     ];
     for (const [value, feature] of asked) {
       if (value !== undefined && value !== false) requireFeature(this, this.kind, feature);
+    }
+    if (p.endpointType === EndpointType.PRIVATE && !p.resourcePolicy) {
+      throw new ApiPatternsError(
+        'PrivateApiPolicyMissing',
+        'resourcePolicy is required with endpointType EndpointType.PRIVATE: API Gateway refuses to deploy a private API without a resource policy that allows its VPC endpoints. Got: no resourcePolicy',
+        this,
+      );
     }
   }
 }

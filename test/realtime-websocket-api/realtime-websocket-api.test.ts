@@ -277,9 +277,11 @@ describe('RealtimeWebSocketApi', () => {
 
       // THEN
       const { stage, routeIds } = stageAndRoutes(template);
+      // A route's settings replace the stage's defaults: each repeats the profile's execution logging.
+      const logging = { LoggingLevel: 'INFO', DataTraceEnabled: false };
       expect(stage.Properties.RouteSettings).toEqual({
-        $connect: { ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
-        sendMessage: { ThrottlingRateLimit: 1, ThrottlingBurstLimit: 2 },
+        $connect: { ...logging, ThrottlingRateLimit: 10, ThrottlingBurstLimit: 20 },
+        sendMessage: { ...logging, ThrottlingRateLimit: 1, ThrottlingBurstLimit: 2 },
       });
       expect(stage.DependsOn).toEqual(expect.arrayContaining([routeIds.$connect, routeIds.sendMessage]));
       expect(stage.DependsOn).not.toContain(routeIds.publish);
@@ -300,9 +302,10 @@ describe('RealtimeWebSocketApi', () => {
 
       // THEN
       const { stage, routeIds } = stageAndRoutes(templateOf(stack));
+      const logging = { LoggingLevel: 'INFO', DataTraceEnabled: false };
       expect(stage.Properties.RouteSettings).toEqual({
-        publish: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
-        typing: { ThrottlingRateLimit: 3, ThrottlingBurstLimit: 4 },
+        publish: { ...logging, ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+        typing: { ...logging, ThrottlingRateLimit: 3, ThrottlingBurstLimit: 4 },
       });
       expect(stage.DependsOn).toEqual(expect.arrayContaining([routeIds.publish, routeIds.typing]));
     });

@@ -606,7 +606,7 @@ describe('ServerlessApi (REST)', () => {
       [
         'a type array',
         { type: [JsonSchemaType.STRING, JsonSchemaType.NULL] },
-        /routes\["POST \/items"\]\.requestSchema\.type must be one type in OpenAPI 3\.0 \(use nullable for null, oneOf for alternatives\)\. Got: \["string","null"\]/,
+        /routes\["POST \/items"\]\.requestSchema\.type must be one type in OpenAPI 3\.0\. Got: \["string","null"\]/,
       ],
       [
         'a nested type array',
@@ -964,5 +964,81 @@ describe('ServerlessApi (REST)', () => {
   test('values that are tokens are left to CloudFormation', () => {
     const rate = Lazy.number({ produce: () => 10 });
     expect(() => restApi({ profile: StageProfile.dev({ throttle: { rateLimit: rate, burstLimit: 10 } }) }).template).not.toThrow();
+  });
+});
+
+describe('ServerlessApi (REST): what API Gateway would refuse or get wrong at deploy', () => {
+  const CACHING = StageProfile.dev({ caching: { clusterSize: '0.5', defaultTtl: Duration.seconds(300) } });
+
+  test('a throttled route that is not cached gets a method setting that does not cache, also on a caching stage', () => {
+    // GIVEN a stage that caches GET methods for 300 s by default, and a throttled POST
+    const { stack, api } = restApi({ profile: CACHING });
+    api.addRoute('POST /orders', { integration: RouteIntegration.mock(), auth: ApiAuth.none(), throttle: { rateLimit: 5, burstLimit: 10 } });
+
+    // THEN its own setting replaces the stage-wide one without switching caching on for writes
+    const stage = Object.values(templateOf(stack).findResources('AWS::ApiGateway::Stage'))[0] as { Properties: { MethodSettings: Array<Record<string, unknown>> } };
+    expect(stage.Properties.MethodSettings.find((s) => s.ResourcePath === '/~1orders')).toMatchObject({ HttpMethod: 'POST', CachingEnabled: false, ThrottlingRateLimit: 5 });
+  });
+
+  test("on a stage whose cache has a default TTL, a GET route is keyed like a cached route: path parameters and the caller's identity", () => {
+    // GIVEN / WHEN
+    const { stack, api } = restApi({ profile: CACHING, defaultAuth: ApiAuth.jwt(JWT) });
+    api.addRoute('GET /items/{id}', { integration: RouteIntegration.mock() });
+
+    // THEN
+    const integration = operationOf(bodyOf(templateOf(stack)), '/items/{id}', 'get')['x-amazon-apigateway-integration'];
+    expect(integration.cacheKeyParameters).toEqual(['method.request.path.id', 'method.request.header.Authorization']);
+  });
+
+  test('on such a stage, an IAM-authorized GET route without keyParameters fails: its callers cannot be told apart', () => {
+    const { api } = restApi({ profile: CACHING });
+    const error = expectApiError(() => api.addRoute('GET /private', { integration: RouteIntegration.mock(), auth: ApiAuth.iam() }));
+    expect(error.errorId).toBe('RouteCacheKeyMissing');
+    expect(error.message).toContain('addRoute("GET /private") (cached by profile.caching.defaultTtl) needs keyParameters');
+  });
+
+  test.each(['a~b', 'user@home', "it's"])('a path segment %s that REST APIs refuse fails at synth; HTTP APIs take it', (segment) => {
+    const { api } = restApi();
+    expect(expectApiError(() => api.addRoute(`GET /${segment}`, { integration: RouteIntegration.mock(), auth: ApiAuth.none() })).errorId).toBe('RouteKeyInvalid');
+    const http = itemsApi(ApiKind.HTTP);
+    expect(() => http.api.addRoute(`GET /${segment}`, { integration: RouteIntegration.fromFunction(http.fn), auth: ApiAuth.none() })).not.toThrow();
+  });
+
+  test('an httpProxy URL placeholder the route lacks fails; the route passes only the parameters the URL uses', () => {
+    const { stack, api } = restApi();
+    expect(expectApiError(() => api.addRoute('GET /x', { integration: RouteIntegration.httpProxy('https://b.example.com/{nope}'), auth: ApiAuth.none() })).errorId).toBe('HttpProxyParameterUnknown');
+    api.addRoute('GET /y/{id}/{tag}', { integration: RouteIntegration.httpProxy('https://b.example.com/things/{id}'), auth: ApiAuth.none() });
+    expect(operationOf(bodyOf(templateOf(stack)), '/y/{id}/{tag}', 'get')['x-amazon-apigateway-integration'].requestParameters).toEqual({
+      'integration.request.path.id': 'method.request.path.id',
+    });
+  });
+
+  test('exposeHeaders reach the answers API Gateway writes itself (gateway responses and mock answers)', () => {
+    const { template } = itemsApi(ApiKind.REST, { cors: { allowOrigins: ['https://app.example.com'], exposeHeaders: ['X-Request-Id', 'ETag'] } }, { integration: RouteIntegration.mock() });
+    const body = bodyOf(template);
+    expect(body['x-amazon-apigateway-gateway-responses']).toMatchObject({
+      DEFAULT_4XX: { responseParameters: { 'gatewayresponse.header.Access-Control-Expose-Headers': "'X-Request-Id,ETag'" } },
+    });
+    const answer = (operationOf(body, '/items', 'get')['x-amazon-apigateway-integration'].responses as Record<string, { responseParameters: Record<string, string> }>).default;
+    expect(answer.responseParameters['method.response.header.Access-Control-Expose-Headers']).toBe("'X-Request-Id,ETag'");
+  });
+
+  test('a private endpoint without a resource policy fails at synth', () => {
+    const error = expectApiError(() => restApi({ endpointType: EndpointType.PRIVATE }));
+    expect(error.errorId).toBe('PrivateApiPolicyMissing');
+  });
+
+  test.each(['anyOf', 'oneOf', 'allOf'])('a composed schema (%s) fails: API Gateway\'s import drops it, and the body would go unchecked', (keyword) => {
+    const { api } = restApi();
+    const requestSchema = { type: JsonSchemaType.OBJECT, properties: { a: { [keyword]: [{ type: JsonSchemaType.STRING }, { type: JsonSchemaType.NUMBER }] } } } as JsonSchema;
+    const error = expectApiError(() => api.addRoute('POST /c', { integration: RouteIntegration.mock(), auth: ApiAuth.none(), requestSchema }));
+    expect(error.errorId).toBe('RequestSchemaInvalid');
+    expect(error.message).toContain(`addRoute("POST /c").requestSchema.properties.a.${keyword}`);
+  });
+
+  test('a schema $ref to a model the API does not have fails the synth', () => {
+    const { stack, api } = restApi();
+    api.addRoute('POST /r', { integration: RouteIntegration.mock(), auth: ApiAuth.none(), requestSchema: { ref: '#/components/schemas/Missing' } });
+    expect(() => templateOf(stack)).toThrow(/refers to #\/components\/schemas\/Missing, which is not a model of this API/);
   });
 });

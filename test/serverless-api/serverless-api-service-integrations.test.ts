@@ -88,12 +88,12 @@ describe('AWS service integrations through a REST ServerlessApi', () => {
     expect(operation.requestBody).toEqual({ required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/PostXRequest' } } } });
   });
 
-  test('httpTransform: its JSON-document body schema is a valid OpenAPI 3.0 model', () => {
+  test('httpTransform: no body model of its own (an object-or-array model needs anyOf, which the import drops)', () => {
     // WHEN
     const { stack } = apiWith(ApiKind.REST, () => RouteIntegration.httpTransform('https://backend.example.com/x'));
 
     // THEN
-    expect(bodyOf(stack).components.schemas).toEqual({ PostXRequest: { anyOf: [{ type: 'object' }, { type: 'array' }] } });
+    expect(bodyOf(stack).components.schemas).toEqual({});
   });
 });
 

@@ -9,7 +9,7 @@ import { CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import type { Construct } from 'constructs';
 import { ApiKind } from '../api-base/api-kind';
 import type { Authorization, RestAuthConfig } from '../auth/authorization';
-import { acknowledgeRule, acknowledgeRuleInPacks } from '../compliance/acknowledgments';
+import { acknowledgeGuardRule, acknowledgeRule, acknowledgeRuleInPacks, REASONS } from '../compliance/acknowledgments';
 import type { ApiCustomDomain } from '../domain/custom-domain';
 import type { RouteBinding } from '../integrations/integration';
 import { ApiMetrics } from '../observability/api-metrics';
@@ -124,7 +124,10 @@ export class RestBackend implements ApiBackend {
     // The construct outputs the URL clients use itself (the custom domain's when there is one, opt-out).
     this.api.node.tryRemoveChild('Endpoint');
     this.api.node.addValidation({
-      validate: () => (Object.keys(this.paths).length === 0 ? ['The REST API has no routes: API Gateway cannot deploy an API without methods. Add a route.'] : []),
+      validate: () => [
+        ...(Object.keys(this.paths).length === 0 ? ['The REST API has no routes: API Gateway cannot deploy an API without methods. Add a route.'] : []),
+        ...this.unresolvedSchemaRefs().map((ref) => `A request schema refers to ${ref}, which is not a model of this API (components.schemas): the import would fail.`),
+      ],
     });
     this.executionLogGroup = createExecutionLogGroup(scope, profile, ApiKind.REST, this.api.restApiId, this.stage);
     this.url = this.api.url;
@@ -175,15 +178,16 @@ export class RestBackend implements ApiBackend {
     const requestParameters: Record<string, boolean> = { ...(config.requestParameters ?? {}) };
     const integration: Record<string, unknown> = { ...config.integration };
     if (options.timeout) integration.timeoutInMillis = options.timeout.toMilliseconds();
-    if (options.cache) {
+    const cache = r.cache;
+    if (cache) {
       // Whatever identifies the caller keys the cache, so one caller's answer never reaches another.
       const identity = r.auth.isPublic ? [] : r.auth._restIdentityCacheKeys().keys;
-      const keys = [...new Set([...route.parameters.map((name) => `method.request.path.${name}`), ...identity, ...(options.cache.keyParameters ?? [])])];
+      const keys = [...new Set([...route.parameters.map((name) => `method.request.path.${name}`), ...identity, ...(cache.keyParameters ?? [])])];
       for (const key of keys) requestParameters[key] ??= false;
       integration.cacheKeyParameters = keys;
     }
     if (options.cache || options.throttle) {
-      this.routeMethodSettings.push(this.methodSetting(route.path, route.method, { cache: options.cache?.ttl, throttle: options.throttle }));
+      this.routeMethodSettings.push(this.methodSetting(route.path, route.method, { cache: cache?.ttl, throttle: options.throttle }));
     }
 
     const schema = options.requestSchema ? toOpenApiSchema(this.scope, `${r.prop}.requestSchema`, options.requestSchema) : config.defaultRequestSchema ? toOpenApiSchema(this.scope, `${r.prop}.integration`, config.defaultRequestSchema) : undefined;
@@ -239,10 +243,30 @@ export class RestBackend implements ApiBackend {
     if (this.invokePermissions.has(key)) return;
     this.invokePermissions.add(key);
     const stack = Stack.of(this.scope);
-    fn.addPermission(`${purpose}${Names.uniqueId(this.api)}`, {
+    const id = `${purpose}${Names.uniqueId(this.api)}`;
+    fn.addPermission(id, {
       principal: new ServicePrincipal('apigateway.amazonaws.com'),
       sourceArn: `arn:${stack.partition}:execute-api:${stack.region}:${stack.account}:${this.api.restApiId}${path}`,
     });
+    // The permission lives with the function, which may sit outside this API (and its aspects).
+    const permission = fn.node.tryFindChild(id);
+    if (permission) acknowledgeGuardRule(permission, 'lambda_function_public_access_prohibited_check', REASONS.permissionSourceArn);
+  }
+
+  /** `$ref`s in the document's schemas that point at no schema of the document. */
+  private unresolvedSchemaRefs(): string[] {
+    const refs = new Set<string>();
+    const visit = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(visit);
+      else if (node !== null && typeof node === 'object') {
+        for (const [key, value] of Object.entries(node)) {
+          if (key === '$ref' && typeof value === 'string') refs.add(value);
+          else visit(value);
+        }
+      }
+    };
+    visit(this.schemas);
+    return [...refs].filter((ref) => !(ref.replace('#/components/schemas/', '') in this.schemas));
   }
 
   /** CORS preflight of one path: a mock answer with the CORS headers, public (browsers send no credentials on preflight). */
@@ -292,6 +316,7 @@ export class RestBackend implements ApiBackend {
     if (!cors || cors.allowOrigins.length !== 1) return undefined;
     const headers: Record<string, string> = { 'method.response.header.Access-Control-Allow-Origin': `'${cors.allowOrigins[0]}'` };
     if (cors.allowCredentials) headers['method.response.header.Access-Control-Allow-Credentials'] = "'true'";
+    if (cors.exposeHeaders.length > 0) headers['method.response.header.Access-Control-Expose-Headers'] = `'${cors.exposeHeaders.join(',')}'`;
     return headers;
   }
 
@@ -317,9 +342,10 @@ export class RestBackend implements ApiBackend {
     return {
       resourcePath: path === '/' ? '/' : `/${path.replace(/\//g, '~1')}`,
       httpMethod: method === 'ANY' ? '*' : method,
-      cachingEnabled: ttl ? ttl.toSeconds() > 0 : caching !== undefined,
-      cacheTtlInSeconds: ttl ? ttl.toSeconds() : caching?.defaultTtl.toSeconds(),
-      cacheDataEncrypted: ttl || caching ? true : undefined,
+      // A route's own setting replaces the stage-wide one: only a cached route (GET or HEAD) caches.
+      cachingEnabled: ttl !== undefined && ttl.toSeconds() > 0,
+      cacheTtlInSeconds: ttl?.toSeconds() ?? 0,
+      cacheDataEncrypted: caching ? true : undefined,
       loggingLevel: profile.executionLogLevel,
       dataTraceEnabled: profile.dataTrace,
       metricsEnabled: false,

@@ -21,9 +21,28 @@ export function validateBackendUrl(prop: string, url: string): void {
   }
 }
 
-/** The path parameters of a route, passed on to an HTTP backend's `{name}` placeholders. */
-export function pathParameterMapping(binding: RouteBinding): Record<string, string> {
-  return Object.fromEntries(binding.route.parameters.map((name) => [`integration.request.path.${name}`, `method.request.path.${name}`]));
+/** The `{name}` and `{name+}` placeholders of a backend URL (a token inside the URL, `${Token[...]}`, is none). */
+export function urlPathParameters(url: string): string[] {
+  return [...url.matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\+?\}/g)].map((m) => m[1]);
+}
+
+/** Fails when an integration reads a path parameter (`read`) that the route does not have. */
+export function checkPathParametersRead(binding: RouteBinding, kindName: string, read: readonly string[], errorId: string): void {
+  const unknown = read.find((p) => !binding.route.parameters.includes(p));
+  if (unknown === undefined) return;
+  throw new ApiPatternsError(
+    errorId,
+    `${binding.prop}.integration: ${kindName} reads the path parameter ${describeValue(unknown)}, which the route ${describeValue(binding.route.key)} does not have. Got: ${describeValue(binding.route.parameters)}`,
+    binding.scope,
+  );
+}
+
+/** The route's path parameters that a backend URL's placeholders use, passed on to them. */
+export function pathParameterMapping(binding: RouteBinding, url: string): Record<string, string> {
+  const used = new Set(urlPathParameters(url));
+  return Object.fromEntries(
+    binding.route.parameters.filter((name) => used.has(name)).map((name) => [`integration.request.path.${name}`, `method.request.path.${name}`]),
+  );
 }
 
 /**
@@ -53,7 +72,8 @@ export class HttpProxyIntegration extends Integration {
 
   /** @internal */
   public _bindRest(binding: RouteBinding): RestIntegrationConfig {
-    const requestParameters = pathParameterMapping(binding);
+    checkPathParametersRead(binding, this.kindName, urlPathParameters(this.url), 'HttpProxyParameterUnknown');
+    const requestParameters = pathParameterMapping(binding, this.url);
     return {
       integration: {
         type: 'http_proxy',
@@ -67,6 +87,7 @@ export class HttpProxyIntegration extends Integration {
 
   /** @internal */
   public _bindHttp(binding: RouteBinding): HttpIntegrationConfig {
+    checkPathParametersRead(binding, this.kindName, urlPathParameters(this.url), 'HttpProxyParameterUnknown');
     const method = (this.options.method ?? binding.route.method) as apigwv2.HttpMethod;
     return { integration: new HttpUrlIntegration(binding.integrationId, this.url, { method }) };
   }

@@ -1,13 +1,11 @@
 import { Token } from 'aws-cdk-lib';
-import { JsonSchemaType } from 'aws-cdk-lib/aws-apigateway';
-import type { JsonSchema } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpUrlIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { ApiKind } from '../api-base/api-kind';
 import { HTTP_METHODS } from '../routing/route-key';
 import { ApiPatternsError, describeValue } from '../validation/errors';
 import { errorBody, methodHasBody } from './aws-service-integration';
-import { pathParameterMapping, validateBackendUrl } from './http-proxy-integration';
+import { checkPathParametersRead, pathParameterMapping, urlPathParameters, validateBackendUrl } from './http-proxy-integration';
 import { Integration } from './integration';
 import type { HttpIntegrationConfig, RestIntegrationConfig, RouteBinding } from './integration';
 import { responseWithHeaders } from './mock-integration';
@@ -256,7 +254,7 @@ export class HttpTransformIntegration extends Integration {
   public _bindRest(binding: RouteBinding): RestIntegrationConfig {
     this.checkProtocolOptions(binding, HTTP_ONLY);
     this.checkPathParameters(binding);
-    const requestParameters: Record<string, string> = { ...pathParameterMapping(binding) };
+    const requestParameters: Record<string, string> = { ...pathParameterMapping(binding, this.url) };
     const methodParameters: Record<string, boolean> = {};
     for (const [location, values] of [
       ['header', this.options.requestHeaders ?? {}],
@@ -303,7 +301,6 @@ export class HttpTransformIntegration extends Integration {
       },
       responses: Object.fromEntries(statuses.map((s) => [s, responseWithHeaders(`The backend answered ${s}`, answerHeaders)])),
       ...(Object.keys(methodParameters).length > 0 ? { requestParameters: methodParameters } : {}),
-      ...(hasBody && requestTemplates?.['application/json'] !== undefined ? { defaultRequestSchema: JSON_DOCUMENT } : {}),
     };
   }
 
@@ -357,26 +354,12 @@ export class HttpTransformIntegration extends Integration {
 
   /** Fails when the URL or a mapped value reads a path parameter the route does not have. */
   private checkPathParameters(binding: RouteBinding): void {
-    // `{name}` and `{name+}` placeholders; a token inside the URL (`${Token[...]}`) is none.
-    const placeholders = [...this.url.matchAll(/\{([A-Za-z_][A-Za-z0-9_]*)\+?\}/g)].map((m) => m[1]);
     const values = [...Object.values(this.options.requestHeaders ?? {}), ...Object.values(this.options.requestQueryStrings ?? {})];
-    const read = [...placeholders, ...values.map((v) => v._pathParameter()).filter((p): p is string => p !== undefined)];
-    const unknown = read.find((p) => !binding.route.parameters.includes(p));
-    if (unknown !== undefined) {
-      throw new ApiPatternsError(
-        'HttpTransformParameterUnknown',
-        `${binding.prop}.integration: ${this.kindName} reads the path parameter ${describeValue(unknown)}, which the route ${describeValue(binding.route.key)} does not have. Got: ${describeValue(binding.route.parameters)}`,
-        binding.scope,
-      );
-    }
+    const read = [...urlPathParameters(this.url), ...values.map((v) => v._pathParameter()).filter((p): p is string => p !== undefined)];
+    checkPathParametersRead(binding, this.kindName, read, 'HttpTransformParameterUnknown');
   }
 }
 
-/**
- * The body schema of routes that forward a JSON body: an object or an array. OpenAPI 3.0, which
- * REST APIs are built from, has one type per schema: the alternatives are an `anyOf`.
- */
-const JSON_DOCUMENT: JsonSchema = { anyOf: [{ type: JsonSchemaType.OBJECT }, { type: JsonSchemaType.ARRAY }] };
 
 function checkName(prop: string, name: string): string {
   if (!NAME.test(name)) {

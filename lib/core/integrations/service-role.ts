@@ -9,7 +9,7 @@ const roles = new WeakMap<Construct, Map<string, Role>>();
 /**
  * The role API Gateway assumes to call an AWS service for one integration target on one API:
  * created once per (API, target, action) however many routes use it, trusted by
- * `apigateway.amazonaws.com` only for this account, and granted by `grant` (the target's own
+ * `apigateway.amazonaws.com`, and granted by `grant` (the target's own
  * least-privilege grant, e.g. `queue.grantSendMessages(role)`, which adds KMS key grants for
  * encrypted targets).
  *

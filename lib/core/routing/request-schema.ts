@@ -7,8 +7,9 @@ const SAME_KEYWORDS = new Set([
   'title', 'description', 'default', 'format', 'enum', 'multipleOf', 'maximum', 'exclusiveMaximum', 'minimum', 'exclusiveMinimum',
   'maxLength', 'minLength', 'pattern', 'maxItems', 'minItems', 'uniqueItems', 'maxProperties', 'minProperties', 'required',
 ]);
-/** Keywords whose value is one schema, or a list or map of schemas. */
+/** Keywords whose value is one schema. */
 const SCHEMA_KEYWORDS = new Set(['items', 'not', 'additionalProperties']);
+/** Composed schemas: valid OpenAPI, dropped by API Gateway's import. */
 const SCHEMA_LIST_KEYWORDS = new Set(['allOf', 'anyOf', 'oneOf']);
 /** OpenAPI 3.0 has no `null` type: `nullable: true` says it. */
 const OPENAPI_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'array', 'object']);
@@ -30,7 +31,7 @@ export function toOpenApiSchema(scope: IConstruct, prop: string, schema: JsonSch
       if (value === undefined || key === 'schema') continue;
       const at = `${path}.${key}`;
       if (key === 'type') {
-        if (Array.isArray(value)) fail(at, 'must be one type in OpenAPI 3.0 (use nullable for null, oneOf for alternatives)', value);
+        if (Array.isArray(value)) fail(at, 'must be one type in OpenAPI 3.0', value);
         if (!OPENAPI_TYPES.has(value as string)) fail(at, `must be one of ${[...OPENAPI_TYPES].join(', ')} in OpenAPI 3.0`, value);
         out.type = value;
       } else if (key === 'ref') {
@@ -39,8 +40,8 @@ export function toOpenApiSchema(scope: IConstruct, prop: string, schema: JsonSch
       } else if (key === 'properties') {
         out.properties = Object.fromEntries(Object.entries(value as Record<string, JsonSchema>).map(([name, child]) => [name, convert(child, `${at}.${name}`)]));
       } else if (SCHEMA_LIST_KEYWORDS.has(key)) {
-        if (!Array.isArray(value) || value.length === 0) fail(at, 'must be a non-empty list of schemas', value);
-        out[key] = (value as JsonSchema[]).map((child, i) => convert(child, `${at}[${i}]`));
+        // Valid OpenAPI, but API Gateway's import drops composed schemas with a warning, and the body would go unchecked.
+        fail(at, `is not supported by API Gateway's OpenAPI import, which ignores composed schemas (${key}), so the body would not be validated`, value);
       } else if (SCHEMA_KEYWORDS.has(key)) {
         if (key === 'items' && Array.isArray(value)) fail(at, 'must be one schema in OpenAPI 3.0 (tuples are not supported)', value);
         out[key] = typeof value === 'boolean' && key === 'additionalProperties' ? value : convert(value as JsonSchema, at);

@@ -31,8 +31,16 @@ const ROUTE_SETTINGS = new WeakMap<CfnStage, Record<string, Record<string, unkno
 /**
  * Throttles one route of an HTTP or WebSocket stage (the stage's `RouteSettings`, keyed by route
  * key). The stage waits for the route: API Gateway refuses settings for a route key it does not know.
+ * A route's settings replace the stage's default route settings rather than add to them, so
+ * `defaults` repeats those the stage sets (WebSocket execution logging).
  */
-export function throttleV2Route(stage: IStage, route: IConstruct, routeKey: string, throttle: { readonly rateLimit: number; readonly burstLimit: number }): void {
+export function throttleV2Route(
+  stage: IStage,
+  route: IConstruct,
+  routeKey: string,
+  throttle: { readonly rateLimit: number; readonly burstLimit: number },
+  defaults: Record<string, unknown> = {},
+): void {
   const cfnStage = stage.node.defaultChild as CfnStage;
   let settings = ROUTE_SETTINGS.get(cfnStage);
   if (!settings) {
@@ -41,6 +49,6 @@ export function throttleV2Route(stage: IStage, route: IConstruct, routeKey: stri
     ROUTE_SETTINGS.set(cfnStage, all);
     cfnStage.routeSettings = Lazy.any({ produce: () => all });
   }
-  settings[routeKey] = { ThrottlingRateLimit: throttle.rateLimit, ThrottlingBurstLimit: throttle.burstLimit };
+  settings[routeKey] = { ...defaults, ThrottlingRateLimit: throttle.rateLimit, ThrottlingBurstLimit: throttle.burstLimit };
   cfnStage.node.addDependency(route);
 }
