@@ -5,7 +5,7 @@ import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import { ApiPatternsError, describeValue } from '../validation/errors';
-import type { RouteBinding } from './integration';
+import type { RestIntegrationConfig, RouteBinding } from './integration';
 import { responseWithHeaders } from './mock-integration';
 
 /*
@@ -358,4 +358,46 @@ export class AwsServiceHttpIntegration extends apigwv2.HttpRouteIntegration {
       parameterMapping,
     };
   }
+}
+
+/** What {@link awsServiceRestConfig} builds a REST AWS service integration from. */
+export interface AwsServiceRestProps {
+  /** The `arn:...:apigateway:...` URI of the service action. */
+  readonly uri: string;
+  /** The role API Gateway assumes. */
+  readonly role: IRole;
+  /** Fixed headers of the request to the service, e.g. `X-Amz-Target`. */
+  readonly headers?: Record<string, string>;
+  /** The `application/json` request template (other content types are refused with 415). */
+  readonly requestTemplate: string;
+  /** The integration and OpenAPI responses, from {@link serviceResponses}. */
+  readonly responses: { readonly integration: Record<string, unknown>; readonly openApi: Record<string, unknown> };
+  /** Method request parameters the template reads, name -> required. */
+  readonly methodParameters?: Record<string, boolean>;
+  /** The body schema when the route sets none. */
+  readonly bodySchema?: JsonSchema;
+}
+
+/**
+ * The REST config of an AWS service integration: a POST to the service action with the role as
+ * credentials, a JSON-only request template (`passthroughBehavior: never`), and the service's
+ * answers mapped by `serviceResponses`.
+ */
+export function awsServiceRestConfig(props: AwsServiceRestProps): RestIntegrationConfig {
+  const headers = Object.entries(props.headers ?? {}).map(([name, value]) => [`integration.request.header.${name}`, `'${value}'`]);
+  return {
+    integration: {
+      type: 'aws',
+      httpMethod: 'POST',
+      uri: props.uri,
+      credentials: props.role.roleArn,
+      passthroughBehavior: 'never',
+      ...(headers.length > 0 ? { requestParameters: Object.fromEntries(headers) } : {}),
+      requestTemplates: { 'application/json': props.requestTemplate },
+      responses: props.responses.integration,
+    },
+    responses: props.responses.openApi,
+    ...(props.methodParameters && Object.keys(props.methodParameters).length > 0 ? { requestParameters: props.methodParameters } : {}),
+    ...(props.bodySchema ? { defaultRequestSchema: props.bodySchema } : {}),
+  };
 }

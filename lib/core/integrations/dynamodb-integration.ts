@@ -6,7 +6,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { ApiPatternsError, describeValue } from '../validation/errors';
-import { ServiceErrorFormat, errorAnswerLines, methodHasBody, serviceResponses, vtlJsonString } from './aws-service-integration';
+import { awsServiceRestConfig, ServiceErrorFormat, errorAnswerLines, methodHasBody, serviceResponses, vtlJsonString } from './aws-service-integration';
 import { Integration, restServiceUri } from './integration';
 import type { RestIntegrationConfig, RouteBinding } from './integration';
 import { serviceIntegrationRole } from './service-role';
@@ -192,20 +192,14 @@ export class DynamoDbIntegration extends Integration {
       keys.filter((k) => k.attribute.source === DynamoDbKeySource.QUERY_STRING).map((k) => [`method.request.querystring.${k.name}`, true]),
     );
     const bodySchema = this.bodySchema(keys);
-    return {
-      integration: {
-        type: 'aws',
-        httpMethod: 'POST',
-        uri: restServiceUri(binding.scope, 'dynamodb', this.options.action),
-        credentials: this.role(binding).roleArn,
-        passthroughBehavior: 'never',
-        requestTemplates: { 'application/json': this.requestTemplate(keys) },
-        responses: responses.integration,
-      },
-      responses: responses.openApi,
-      ...(Object.keys(requestParameters).length > 0 ? { requestParameters } : {}),
-      ...(bodySchema ? { defaultRequestSchema: bodySchema } : {}),
-    };
+    return awsServiceRestConfig({
+      uri: restServiceUri(binding.scope, 'dynamodb', this.options.action),
+      role: this.role(binding),
+      requestTemplate: this.requestTemplate(keys),
+      responses,
+      methodParameters: requestParameters,
+      bodySchema,
+    });
   }
 
   /** The key attributes with their request names and template variables. */

@@ -4,6 +4,7 @@ import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import { ApiPatternsError, describeValue } from '../validation/errors';
 import {
+  awsServiceRestConfig,
   AwsServiceHttpIntegration,
   ServiceErrorFormat,
   THROTTLED_ANSWER_LINES,
@@ -117,23 +118,14 @@ export class EventBridgeIntegration extends Integration {
       successStatuses: { '200': 'The event was put on the bus' },
     });
     const bodySchema = forwardedBodySchema(binding);
-    return {
-      integration: {
-        type: 'aws',
-        httpMethod: 'POST',
-        uri: restServiceUri(binding.scope, 'events', 'PutEvents'),
-        credentials: this.role(binding).roleArn,
-        passthroughBehavior: 'never',
-        requestParameters: {
-          'integration.request.header.X-Amz-Target': "'AWSEvents.PutEvents'",
-          'integration.request.header.Content-Type': "'application/x-amz-json-1.1'",
-        },
-        requestTemplates: { 'application/json': `{"Entries":[${entry}]}` },
-        responses: responses.integration,
-      },
-      responses: responses.openApi,
-      ...(bodySchema ? { defaultRequestSchema: bodySchema } : {}),
-    };
+    return awsServiceRestConfig({
+      uri: restServiceUri(binding.scope, 'events', 'PutEvents'),
+      role: this.role(binding),
+      headers: { 'X-Amz-Target': 'AWSEvents.PutEvents', 'Content-Type': 'application/x-amz-json-1.1' },
+      requestTemplate: `{"Entries":[${entry}]}`,
+      responses,
+      bodySchema,
+    });
   }
 
   /** @internal */

@@ -3,6 +3,7 @@ import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IRole } from 'aws-cdk-lib/aws-iam';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import {
+  awsServiceRestConfig,
   AwsServiceHttpIntegration,
   ServiceErrorFormat,
   checkRouteHasValue,
@@ -91,24 +92,15 @@ export class KinesisIntegration extends Integration {
     });
     const bodySchema = forwardedBodySchema(binding);
     const requestParameters = methodRequestParameters([this.partitionKey]);
-    return {
-      integration: {
-        type: 'aws',
-        httpMethod: 'POST',
-        uri: restServiceUri(binding.scope, 'kinesis', 'PutRecord'),
-        credentials: this.role(binding).roleArn,
-        passthroughBehavior: 'never',
-        requestParameters: {
-          'integration.request.header.X-Amz-Target': "'Kinesis_20131202.PutRecord'",
-          'integration.request.header.Content-Type': "'application/x-amz-json-1.1'",
-        },
-        requestTemplates: { 'application/json': record },
-        responses: responses.integration,
-      },
-      responses: responses.openApi,
-      ...(Object.keys(requestParameters).length > 0 ? { requestParameters } : {}),
-      ...(bodySchema ? { defaultRequestSchema: bodySchema } : {}),
-    };
+    return awsServiceRestConfig({
+      uri: restServiceUri(binding.scope, 'kinesis', 'PutRecord'),
+      role: this.role(binding),
+      headers: { 'X-Amz-Target': 'Kinesis_20131202.PutRecord', 'Content-Type': 'application/x-amz-json-1.1' },
+      requestTemplate: record,
+      responses,
+      methodParameters: requestParameters,
+      bodySchema,
+    });
   }
 
   /** @internal */

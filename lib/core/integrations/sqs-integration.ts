@@ -6,6 +6,7 @@ import { CfnQueue } from 'aws-cdk-lib/aws-sqs';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { ApiPatternsError, describeValue } from '../validation/errors';
 import {
+  awsServiceRestConfig,
   AwsServiceHttpIntegration,
   ServiceErrorFormat,
   checkRouteHasValue,
@@ -136,25 +137,16 @@ export class SqsIntegration extends Integration {
     });
     const bodySchema = forwardedBodySchema(binding);
     const requestParameters = methodRequestParameters([this.groupId, this.deduplicationId]);
-    return {
-      integration: {
-        type: 'aws',
-        httpMethod: 'POST',
-        // SQS's query protocol: the queue is the path, the form the body.
-        uri: `arn:${stack.partition}:apigateway:${stack.region}:sqs:path/${this.queue.env.account}/${this.queue.queueName}`,
-        credentials: this.role(binding).roleArn,
-        passthroughBehavior: 'never',
-        requestParameters: {
-          'integration.request.header.Content-Type': "'application/x-www-form-urlencoded'",
-          'integration.request.header.Accept': "'application/json'",
-        },
-        requestTemplates: { 'application/json': form },
-        responses: responses.integration,
-      },
-      responses: responses.openApi,
-      ...(Object.keys(requestParameters).length > 0 ? { requestParameters } : {}),
-      ...(bodySchema ? { defaultRequestSchema: bodySchema } : {}),
-    };
+    return awsServiceRestConfig({
+      // SQS's query protocol: the queue is the path, the form the body.
+      uri: `arn:${stack.partition}:apigateway:${stack.region}:sqs:path/${this.queue.env.account}/${this.queue.queueName}`,
+      role: this.role(binding),
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
+      requestTemplate: form,
+      responses,
+      methodParameters: requestParameters,
+      bodySchema,
+    });
   }
 
   /** @internal */

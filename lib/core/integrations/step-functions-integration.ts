@@ -7,6 +7,7 @@ import { CfnStateMachine, StateMachine, StateMachineType } from 'aws-cdk-lib/aws
 import type { IStateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { ApiPatternsError, describeValue } from '../validation/errors';
 import {
+  awsServiceRestConfig,
   AwsServiceHttpIntegration,
   ServiceErrorFormat,
   errorAnswerLines,
@@ -133,21 +134,13 @@ export class StepFunctionsIntegration extends Integration {
         : { '200': 'The execution started: its ARN and start date' },
     });
     const bodySchema = forwardedBodySchema(binding);
-    return {
-      integration: {
-        type: 'aws',
-        httpMethod: 'POST',
-        uri: restServiceUri(binding.scope, 'states', action),
-        credentials: this.role(binding).roleArn,
-        passthroughBehavior: 'never',
-        requestTemplates: {
-          'application/json': `{"stateMachineArn": "${this.stateMachine.stateMachineArn}", "input": "${vtlJsonString("$input.json('$')")}"}`,
-        },
-        responses: responses.integration,
-      },
-      responses: responses.openApi,
-      ...(bodySchema ? { defaultRequestSchema: bodySchema } : {}),
-    };
+    return awsServiceRestConfig({
+      uri: restServiceUri(binding.scope, 'states', action),
+      role: this.role(binding),
+      requestTemplate: `{"stateMachineArn": "${this.stateMachine.stateMachineArn}", "input": "${vtlJsonString("$input.json('$')")}"}`,
+      responses,
+      bodySchema,
+    });
   }
 
   /** @internal */
