@@ -9,7 +9,8 @@ export interface MockIntegrationOptions {
    */
   readonly statusCode?: number;
   /**
-   * Body of the answer, as JSON (or any text).
+   * Body of the answer, as JSON (or any text). It is used as a mapping template, so `$` and `#`
+   * start Velocity expressions (`$context.requestId` is replaced; write `\$` for a literal dollar).
    * @default '{}'
    */
   readonly body?: string;
