@@ -1,65 +1,24 @@
-import { relative, sep } from 'node:path';
 import { EndpointType } from 'aws-cdk-lib/aws-apigateway';
 import type * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type { Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 import type { Grant, IGrantable, PolicyDocument } from 'aws-cdk-lib/aws-iam';
-import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ApiBase } from '../core/api-base/api-base';
 import type { ApiBaseProps } from '../core/api-base/api-base';
 import { ApiKind } from '../core/api-base/api-kind';
+import { RouteApi } from '../core/api-base/route-api';
 import type { Authorization } from '../core/auth/authorization';
-import type { JwtAuthorization } from '../core/auth/jwt-authorization';
-import type { ApiBackend, ApiBackendProps } from '../core/backends/api-backend';
-import { HttpBackend } from '../core/backends/http-backend';
-import { RestBackend } from '../core/backends/rest-backend';
-import { validateApiFunctionOptions } from '../core/functions/api-function';
+import type { ApiBackend } from '../core/backends/api-backend';
 import type { ApiFunctionOptions } from '../core/functions/api-function';
-import { handlerCode } from '../core/functions/handler-asset';
-import type { EntryIntegrationOptions } from '../core/integrations/entry-integration';
 import { clientFacingDocument, OpenApiDocumentFiles } from '../core/openapi/openapi-document';
 import { resolveCors } from '../core/routing/cors';
 import type { CorsOptions } from '../core/routing/cors';
 import { ApiFeature, requireFeature } from '../core/routing/protocol-features';
 import type { RouteOptions } from '../core/routing/route-options';
-import { RouteTable } from '../core/routing/route-table';
 import { grantOnRunTimeResources } from '../core/security/grants';
 import { ApiPatternsError, describeValue } from '../core/validation/errors';
-
-/** A path relative to the app's directory, with forward slashes. */
-function relativeToApp(path: string): string {
-  return relative(process.cwd(), path).split(sep).join('/');
-}
-
-/** The construct id of an entry's function, from its path relative to the app: `lambda/items/handler.ts` -> `LambdaItemsHandlerFunction`. */
-function entryFunctionId(entry: string): string {
-  const words = relativeToApp(entry)
-    .replace(/\.[cm]?[jt]sx?$/, '')
-    .split(/[^A-Za-z0-9]+/)
-    .filter((word) => word !== '');
-  return `${words.map((word) => word.charAt(0).toUpperCase() + word.slice(1)).join('')}Function`;
-}
-
-/** The entries of an options object whose value is set. */
-function definedOnly<T extends object>(options: T): Partial<T> {
-  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as Partial<T>;
-}
-
-/** Two entry option objects that set the same values (objects compared by identity, plain records by content). */
-function sameOptions(a: EntryIntegrationOptions, b: EntryIntegrationOptions): boolean {
-  const keys = new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof EntryIntegrationOptions>;
-  const same = (x: unknown, y: unknown): boolean => {
-    if (x === y) return true;
-    try {
-      return JSON.stringify(x) === JSON.stringify(y);
-    } catch {
-      return false; // constructs (a VPC, a key) are the same only when they are the same object
-    }
-  };
-  return [...keys].every((key) => same(a[key], b[key]));
-}
 
 /** Props of {@link ServerlessApi}. */
 export interface ServerlessApiProps extends ApiBaseProps {
@@ -190,9 +149,7 @@ export class ServerlessApi extends ApiBase {
 
   private readonly props: ServerlessApiProps;
   private readonly backend: ApiBackend;
-  private readonly routeTable: RouteTable;
-  private readonly entryFunctions = new Map<string, { readonly fn: IFunction; readonly options: EntryIntegrationOptions; readonly prop: string }>();
-  private authorizerErrorsWatched = false;
+  private readonly routes: RouteApi;
 
   constructor(scope: Construct, id: string, props: ServerlessApiProps) {
     const kind = props.kind ?? ApiKind.REST;
@@ -202,38 +159,32 @@ export class ServerlessApi extends ApiBase {
       throw new ApiPatternsError('ApiKindInvalid', `kind must be ApiKind.REST or ApiKind.HTTP; WebSocket APIs are built by RealtimeWebSocketApi. Got: ${describeValue(kind)}`, this);
     }
     this.rejectMissingFeatures();
-    const cors = props.cors ? resolveCors(this, 'cors', props.cors) : undefined;
-    this.routeTable = new RouteTable(this, { kind, profile: props.profile, defaultAuth: props.defaultAuth });
-
-    const backendProps: ApiBackendProps = {
+    this.routes = new RouteApi(this, {
+      kind,
       apiName: this.apiName,
       description: props.description,
       profile: props.profile,
       accessLogGroup: this.accessLogGroup,
-      cors,
+      defaultAuth: props.defaultAuth,
+      cors: props.cors ? resolveCors(this, 'cors', props.cors) : undefined,
       disableExecuteApiEndpoint: props.disableExecuteApiEndpoint,
-      jwtAuthorizerFunction: (auth, fnId) => this.jwtAuthorizerFunction(auth, fnId),
-      entryFunction: (entry, options, prop) => this.entryFunction(entry, options, prop),
-    };
-    if (kind === ApiKind.REST) {
-      const rest = new RestBackend(this, {
-        ...backendProps,
-        tracing: props.tracing ?? props.profile.tracing,
-        endpointType: props.endpointType,
-        webAclArn: props.webAclArn,
-        resourcePolicy: props.resourcePolicy,
-        clientCertificate: props.clientCertificate ?? false,
-      });
-      this.restApi = rest.api;
-      this.restStage = rest.stage;
-      this.executionLogGroup = rest.executionLogGroup;
-      this.backend = rest;
-    } else {
-      const http = new HttpBackend(this, backendProps);
-      this.httpApi = http.api;
-      this.httpStage = http.stage;
-      this.backend = http;
-    }
+      functionOptions: props.functionOptions,
+      tracing: props.tracing,
+      endpointType: props.endpointType,
+      webAclArn: props.webAclArn,
+      resourcePolicy: props.resourcePolicy,
+      clientCertificate: props.clientCertificate,
+      handlerMetricsNamespace: SERVERLESS_API_HANDLER_METRICS_NAMESPACE,
+      authorizerErrors: this.metricAuthorizerErrors(),
+      createFunction: (fnId, fnProps, alarms) => this._createFunction(fnId, fnProps, alarms),
+      watchErrorCount: (alarmId, metric, what) => this._watchErrorCount(alarmId, metric, what),
+    });
+    this.backend = this.routes.backend;
+    this.restApi = this.routes.restApi;
+    this.restStage = this.routes.restStage;
+    this.executionLogGroup = this.routes.executionLogGroup;
+    this.httpApi = this.routes.httpApi;
+    this.httpStage = this.routes.httpStage;
     this.openApiDocument = this.backend.document;
     this._setUpStage({
       metrics: this.backend.metrics,
@@ -306,70 +257,7 @@ export class ServerlessApi extends ApiBase {
   }
 
   private addRouteInternal(prop: string, routeKey: string, options: RouteOptions): void {
-    this.backend.addRoute(this.routeTable.add(prop, routeKey, options));
-  }
-
-  /**
-   * The function behind an entry route; one per entry path, however many routes use it.
-   * Its construct id comes from the entry's path relative to the app (`lambda/items/handler.ts` ->
-   * `LambdaItemsHandlerFunction`), so adding or reordering routes never replaces a function.
-   */
-  private entryFunction(entry: string, entryOptions: EntryIntegrationOptions, prop: string): IFunction {
-    const existing = this.entryFunctions.get(entry);
-    if (existing) {
-      if (existing.options !== entryOptions && !sameOptions(existing.options, entryOptions)) {
-        throw new ApiPatternsError(
-          'EntryOptionsConflict',
-          `${prop}: the entry ${describeValue(relativeToApp(entry))} already has a function with other options (see ${existing.prop}); ` +
-            'routes of one entry share one function: pass the same RouteIntegration (or the same options) to each. Got: different options',
-          this,
-        );
-      }
-      return existing.fn;
-    }
-    validateApiFunctionOptions(this, `${prop} (RouteIntegration.entry options)`, entryOptions);
-    const fnId = entryFunctionId(entry);
-    if (this.node.tryFindChild(fnId)) {
-      throw new ApiPatternsError(
-        'EntryFunctionIdClash',
-        `${prop}: the entry ${describeValue(relativeToApp(entry))} would get the construct id ${fnId}, which another entry or construct already has; rename one of the files. Got: ${describeValue(entry)}`,
-        this,
-      );
-    }
-    const { handler, environment, description, depsLockFilePath, projectRoot, bundling, ...functionOptions } = entryOptions;
-    const fn = this._createFunction(fnId, {
-      profile: this.profile,
-      source: { entry, handler, depsLockFilePath, projectRoot, bundling },
-      // Relative to the app's directory: an absolute path would change the template from machine to machine.
-      description: description ?? `${this.node.path} route handler ${relativeToApp(entry)}`,
-      environment,
-      options: { ...this.props.functionOptions, ...definedOnly(functionOptions) },
-    });
-    this.entryFunctions.set(entry, { fn, options: entryOptions, prop });
-    return fn;
-  }
-
-  /**
-   * The bundled JWT authorizer (REST) for `auth`. It refuses a token by throwing `Unauthorized`, so
-   * its Lambda Errors metric counts every refused caller: it is alarmed instead on the
-   * `AuthorizerErrors` it counts itself (IdP unreachable, bad configuration), once per API.
-   */
-  private jwtAuthorizerFunction(auth: JwtAuthorization, fnId: string): IFunction {
-    const environment = {
-      ...auth.authorizerEnvironment(),
-      POWERTOOLS_SERVICE_NAME: this.apiName,
-      POWERTOOLS_METRICS_NAMESPACE: SERVERLESS_API_HANDLER_METRICS_NAMESPACE,
-    };
-    const fn = this._createFunction(
-      fnId,
-      { profile: this.profile, source: { code: handlerCode('jwt-token-authorizer') }, description: `JWT authorizer for ${auth.options.issuer}`, environment, options: this.props.functionOptions },
-      { errors: false },
-    );
-    if (!this.authorizerErrorsWatched) {
-      this.authorizerErrorsWatched = true;
-      this._watchErrorCount('AuthorizerErrors', this.metricAuthorizerErrors(), `${this.apiName} (${this.stageName}): JWT authorizer errors (IdP or configuration)`);
-    }
-    return fn;
+    this.routes.addRoute(prop, routeKey, options);
   }
 
   /** Props only REST APIs can honour fail on HTTP APIs, through the protocol feature table. */

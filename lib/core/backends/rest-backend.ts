@@ -28,6 +28,11 @@ export interface RestBackendProps extends ApiBackendProps {
   readonly webAclArn?: string;
   readonly resourcePolicy?: PolicyDocument;
   readonly clientCertificate: boolean;
+  /**
+   * Where API keys come from: the `x-api-key` header, or a Lambda authorizer's `usageIdentifierKey`.
+   * @default - HEADER, set when a route requires a key
+   */
+  readonly apiKeySource?: apigw.ApiKeySourceType;
 }
 
 /** The request validator every method uses: required parameters always, the body where the route has a schema. */
@@ -93,6 +98,7 @@ export class RestBackend implements ApiBackend {
     this.document['x-amazon-apigateway-request-validator'] = VALIDATOR;
     const gatewayResponses = this.corsGatewayResponses();
     if (gatewayResponses) this.document['x-amazon-apigateway-gateway-responses'] = gatewayResponses;
+    if (props.apiKeySource) this.document['x-amazon-apigateway-api-key-source'] = props.apiKeySource;
 
     this.api = new apigw.SpecRestApi(scope, 'Api', {
       apiDefinition: apigw.ApiDefinition.fromInline(this.document),
@@ -222,7 +228,7 @@ export class RestBackend implements ApiBackend {
     }
     if (r.options.apiKeyRequired) {
       this.securitySchemes[API_KEY_SCHEME] = { type: 'apiKey', name: 'x-api-key', in: 'header' };
-      this.document['x-amazon-apigateway-api-key-source'] = 'HEADER';
+      this.document['x-amazon-apigateway-api-key-source'] ??= apigw.ApiKeySourceType.HEADER;
       requirement[API_KEY_SCHEME] = [];
     }
     return Object.keys(requirement).length > 0 ? [requirement] : [];
