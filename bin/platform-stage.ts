@@ -1,6 +1,7 @@
 import { Stage } from 'aws-cdk-lib';
 import type { StageProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import { CatalogApiStack } from './catalog-api-stack';
 import { ChatApiStack } from './chat-api-stack';
 import { ItemsApiStack } from './items-api-stack';
 import { SharedStack } from './shared-stack';
@@ -27,5 +28,7 @@ export class PlatformStage extends Stage {
     items.addStackDependency(shared);
     const chat = new ChatApiStack(this, 'ChatApi', { config, alarmTopic: shared.alarmTopic, identity: platform.identity, zone: platform.zone });
     chat.addStackDependency(shared);
+    const catalog = new CatalogApiStack(this, 'CatalogApi', { config, alarmTopic: shared.alarmTopic });
+    catalog.addStackDependency(shared);
   }
 }

@@ -25,6 +25,12 @@ describe('shipped handler bundles', () => {
     expect(importedPackages('jwt-token-authorizer')).toEqual([]);
   });
 
+  test('the tenant key authorizer imports only the runtime’s API Gateway client, and only lazily', () => {
+    expect(importedPackages('tenant-key-authorizer')).toEqual(['@aws-sdk/client-api-gateway']);
+    const code = readFileSync(join(ASSETS, 'tenant-key-authorizer', 'index.mjs'), 'utf8');
+    expect(code).not.toMatch(/\bfrom\s*["']@aws-sdk\//);
+  });
+
   // The SDK clients are loaded lazily (lambda/websocket/lib/clients.ts), so a bundle may name one it never loads.
   const SDK = ['@aws-sdk/client-apigatewaymanagementapi', '@aws-sdk/client-dynamodb', '@aws-sdk/lib-dynamodb'];
 

@@ -217,6 +217,22 @@ export abstract class ApiBase extends Construct {
   }
 
   /**
+   * Adds an alarm when `metric` reaches `threshold` for `periods` periods, and a graph of it.
+   * @internal
+   */
+  protected _watchThreshold(id: string, metric: IMetric, threshold: number, periods: number, what: string): void {
+    this.setUp().observability.watchThreshold(id, metric, threshold, periods, what);
+  }
+
+  /**
+   * Adds a dashboard graph.
+   * @internal
+   */
+  protected _addGraph(title: string, metrics: IMetric[]): void {
+    this.setUp().observability.addGraph(title, metrics);
+  }
+
+  /**
    * A metric the construct's own handlers publish (namespace, dimension `service` = the API name; Sum, 1 minute).
    * @internal
    */

@@ -71,6 +71,7 @@ export interface RouteApiProps {
   readonly tracing?: boolean;
   readonly endpointType?: apigw.EndpointType;
   readonly webAclArn?: string;
+  readonly webAclAssociatedByConstruct?: boolean;
   readonly resourcePolicy?: PolicyDocument;
   readonly clientCertificate?: boolean;
   readonly apiKeySource?: apigw.ApiKeySourceType;
@@ -122,6 +123,7 @@ export class RouteApi {
         tracing: props.tracing ?? props.profile.tracing,
         endpointType: props.endpointType,
         webAclArn: props.webAclArn,
+        webAclAssociatedByConstruct: props.webAclAssociatedByConstruct,
         resourcePolicy: props.resourcePolicy,
         clientCertificate: props.clientCertificate ?? false,
         apiKeySource: props.apiKeySource,
@@ -136,6 +138,14 @@ export class RouteApi {
       this.httpStage = http.stage;
       this.backend = http;
     }
+  }
+
+  /**
+   * Sets the authorization of routes that set none, when the construct can only make it after the
+   * stage (e.g. a bundled authorizer function). Only before the first route.
+   */
+  public useDefaultAuth(auth: Authorization): void {
+    this.routeTable.useDefaultAuth(auth);
   }
 
   /** Checks a route and renders it. */

@@ -26,6 +26,8 @@ export interface RestBackendProps extends ApiBackendProps {
   readonly tracing: boolean;
   readonly endpointType?: apigw.EndpointType;
   readonly webAclArn?: string;
+  /** The construct associates a web ACL with the stage itself (so nothing is to be acknowledged here). */
+  readonly webAclAssociatedByConstruct?: boolean;
   readonly resourcePolicy?: PolicyDocument;
   readonly clientCertificate: boolean;
   /**
@@ -149,7 +151,7 @@ export class RestBackend implements ApiBackend {
     acknowledgeRule(this.api, 'AwsSolutions', 'APIG2', STAGE_REASONS.validation);
     if (props.webAclArn) {
       new CfnWebACLAssociation(scope, 'WebAclAssociation', { resourceArn: this.stage.stageArn, webAclArn: props.webAclArn });
-    } else {
+    } else if (!props.webAclAssociatedByConstruct) {
       acknowledgeRule(this.stage, 'AwsSolutions', 'APIG3', STAGE_REASONS.waf);
       acknowledgeRuleInPacks(this.stage, ['NIST.800.53.R5', 'PCI.DSS.321'], 'APIGWAssociatedWithWAF', STAGE_REASONS.waf);
     }

@@ -128,18 +128,15 @@ export class ApiAlarms extends Construct {
    */
   public addErrorCountAlarm(id: string, metric: IMetric, what: string): Alarm {
     const threshold = this.profile.alarmThresholds.functionErrors;
-    const alarm = createAlarm(
-      this,
-      {
-        id,
-        metric,
-        threshold,
-        comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        periods: 1,
-        description: `${what}: ${threshold} or more in a minute`,
-      },
-      this.profile,
-    );
+    return this.addThresholdAlarm(id, metric, threshold, 1, `${what}: ${threshold} or more in a minute`);
+  }
+
+  /**
+   * Adds an alarm when `metric` reaches `threshold` in each of `periods` consecutive periods (of the
+   * metric's own period), with the profile's alarm topic.
+   */
+  public addThresholdAlarm(id: string, metric: IMetric, threshold: number, periods: number, description: string): Alarm {
+    const alarm = createAlarm(this, { id, metric, threshold, comparison: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, periods, description }, this.profile);
     this.alarms.push(alarm);
     return alarm;
   }

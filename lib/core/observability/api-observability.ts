@@ -60,6 +60,17 @@ export class ApiObservability {
     this.dashboardBuilder?.addGraph(what, [metric]);
   }
 
+  /** Adds a threshold alarm (see {@link ApiAlarms.addThresholdAlarm}) and a dashboard graph of its metric. */
+  public watchThreshold(id: string, metric: IMetric, threshold: number, periods: number, what: string): void {
+    if (this.alarmSet) this.alarms.push(this.alarmSet.addThresholdAlarm(id, metric, threshold, periods, what));
+    this.dashboardBuilder?.addGraph(what, [metric]);
+  }
+
+  /** Adds a dashboard graph. */
+  public addGraph(title: string, metrics: IMetric[]): void {
+    this.dashboardBuilder?.addGraph(title, metrics);
+  }
+
   /** Adds errors and throttles alarms and a dashboard graph for a function, once per function. */
   public watchFunction(name: string, fn: IFunction, options: FunctionAlarmOptions = {}): void {
     if (this.watched.has(fn)) return;

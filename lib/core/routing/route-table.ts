@@ -51,6 +51,16 @@ export class RouteTable {
     this.registry = new RouteKeyRegistry(scope);
   }
 
+  private defaultAuth?: Authorization;
+
+  /** Sets the authorization of routes that set none; only before the first route. */
+  public useDefaultAuth(auth: Authorization): void {
+    if (this.entries.length > 0) {
+      throw new ApiPatternsError('DefaultAuthTooLate', `the default authorization must be set before the first route. Got: ${this.entries.length} routes`, this.scope);
+    }
+    this.defaultAuth = auth;
+  }
+
   /** The routes in the order they were added. */
   public get routes(): readonly TableRoute[] {
     return this.entries;
@@ -63,7 +73,7 @@ export class RouteTable {
     const route = parseRouteKey(scope, prop, routeKey);
     if (kind === ApiKind.REST) checkRestPathSegments(scope, prop, route);
     this.registry.add(prop, route);
-    const auth = options.auth ?? this.props.defaultAuth;
+    const auth = options.auth ?? this.defaultAuth ?? this.props.defaultAuth;
     if (!auth) {
       throw new ApiPatternsError(
         'RouteUnauthorized',

@@ -1,0 +1,486 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import { ApiKeySourceType } from 'aws-cdk-lib/aws-apigateway';
+import type { CfnApiKey, CfnUsagePlan, SpecRestApi, Stage } from 'aws-cdk-lib/aws-apigateway';
+import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import type { MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
+import { Grant } from 'aws-cdk-lib/aws-iam';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
+import { FilterPattern, MetricFilter } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { ApiBase } from '../core/api-base/api-base';
+import type { ApiBaseProps } from '../core/api-base/api-base';
+import { ApiKind } from '../core/api-base/api-kind';
+import { RouteApi } from '../core/api-base/route-api';
+import { ApiAuth } from '../core/auth/api-auth';
+import type { Authorization } from '../core/auth/authorization';
+import { JwtAuthorization } from '../core/auth/jwt-authorization';
+import { LambdaRequestAuthorization } from '../core/auth/lambda-request-authorization';
+import { LambdaTokenAuthorization } from '../core/auth/lambda-token-authorization';
+import type { ApiFunctionOptions } from '../core/functions/api-function';
+import { handlerCode } from '../core/functions/handler-asset';
+import { clientFacingDocument, OpenApiDocumentFiles } from '../core/openapi/openapi-document';
+import { resolveCors } from '../core/routing/cors';
+import type { CorsOptions } from '../core/routing/cors';
+import type { RouteOptions } from '../core/routing/route-options';
+import { ApiPatternsError, describeValue } from '../core/validation/errors';
+import { validateIntegerRange } from '../core/validation/validation';
+import { ApiWebAcl } from './api-web-acl';
+import { UsageTiers } from './usage-tiers';
+import type { ApiCustomerProps, UsageTier } from './usage-tiers';
+
+/** The CloudWatch namespace of the metrics a MeteredPublicApi derives from its logs and its authorizer. */
+const METRICS_NAMESPACE = 'MeteredPublicApi';
+
+/** One route of a MeteredPublicApi: a route whose key requirement defaults to true. */
+export interface MeteredRouteOptions extends RouteOptions {
+  /**
+   * Key the cached answers of this route by the customer's API key too (`x-api-key`), for answers
+   * that differ per customer. Needs `cache`; with the key source AUTHORIZER the authorizer's token
+   * keys them already.
+   * @default false
+   */
+  readonly cachePerCustomer?: boolean;
+}
+
+/** The bundled authorizer that finds a caller's API key from a claim of their JWT. */
+export interface TenantKeyAuthorizerOptions {
+  /** The token issuer (`iss`), an https URL. */
+  readonly issuer: string;
+  /** Accepted audiences (`aud`); at least one. */
+  readonly audience: string[];
+  /**
+   * OAuth scopes; a token must carry at least one of them.
+   * @default - no scope check
+   */
+  readonly scopes?: string[];
+  /**
+   * Where the issuer's signing keys are.
+   * @default - `${issuer}/.well-known/jwks.json`
+   */
+  readonly jwksUri?: string;
+  /**
+   * The claim that names the customer (its `name` in `customers`).
+   * @default 'tenant_id'
+   */
+  readonly tenantClaim?: string;
+  /**
+   * How long API Gateway caches a decision per token (0 to 3600 s).
+   * @default Duration.minutes(5)
+   */
+  readonly resultsCacheTtl?: Duration;
+  /**
+   * How long the authorizer keeps a customer's key value in memory (0 to 3600 s).
+   * @default Duration.minutes(5)
+   */
+  readonly keyCacheTtl?: Duration;
+}
+
+/** The web ACL a MeteredPublicApi creates in front of its stage. */
+export interface MeteredWebAclOptions {
+  /**
+   * Requests per client IP per window before WAF blocks it: at least 10.
+   * @default 1000
+   */
+  readonly rateLimit?: number;
+  /**
+   * The rate rule's window: 60, 120, 300 or 600 seconds.
+   * @default Duration.minutes(5)
+   */
+  readonly rateLimitWindow?: Duration;
+  /**
+   * Block requests from anonymizing services (VPNs, Tor, hosting providers).
+   * @default false
+   */
+  readonly anonymousIpList?: boolean;
+  /**
+   * AWS's Bot Control rule group (common level; billed per request).
+   * @default false
+   */
+  readonly botControl?: boolean;
+  /**
+   * CIDRs always allowed (before every other rule).
+   * @default - none
+   */
+  readonly allowedIps?: string[];
+  /**
+   * CIDRs always blocked.
+   * @default - none
+   */
+  readonly blockedIps?: string[];
+  /**
+   * Path prefixes where bodies over the core rule set's 8 KB are allowed.
+   * @default - none: bodies over 8 KB are blocked everywhere
+   */
+  readonly largeBodyPaths?: string[];
+  /**
+   * Alarm when WAF blocks at least this many requests in 5 minutes.
+   * @default 1000
+   */
+  readonly blockedRequestsAlarmThreshold?: number;
+  /**
+   * Alarm when the rate rule blocks at least this many requests in 5 minutes.
+   * @default 100
+   */
+  readonly rateLimitedAlarmThreshold?: number;
+}
+
+/** Props of {@link MeteredPublicApi}. */
+export interface MeteredPublicApiProps extends ApiBaseProps {
+  /**
+   * Description of the API.
+   * @default - none
+   */
+  readonly description?: string;
+  /** The tiers customers belong to: one usage plan each. At least one. */
+  readonly tiers: UsageTier[];
+  /**
+   * The customers, each with its API keys. More can be added with `addCustomer()`.
+   * @default - none
+   */
+  readonly customers?: ApiCustomerProps[];
+  /**
+   * Routes by key, `'METHOD /path/{param}'`. Each requires an API key unless it sets
+   * `apiKeyRequired: false`. More can be added with `addRoute()`.
+   * @default - none
+   */
+  readonly routes?: Record<string, MeteredRouteOptions>;
+  /**
+   * Authorization of every route that does not set its own. API keys identify and meter
+   * customers; they are not authorization (AWS advises against using them as such).
+   * @default ApiAuth.none() - public routes, metered by key; the bundled tenant-key authorizer with `tenantAuthorizer`
+   */
+  readonly defaultAuth?: Authorization;
+  /**
+   * Identify customers by their JWT instead of an `x-api-key` header: a bundled Lambda authorizer
+   * verifies the token, reads the tenant claim and hands API Gateway that customer's key (key
+   * source AUTHORIZER). It becomes the default authorization.
+   * @default - customers send their key in `x-api-key`
+   */
+  readonly tenantAuthorizer?: TenantKeyAuthorizerOptions;
+  /**
+   * Where API Gateway finds the key: `HEADER` (`x-api-key`) or `AUTHORIZER` (a Lambda authorizer's
+   * `usageIdentifierKey`; needs `tenantAuthorizer`, or a Lambda `defaultAuth` that returns it).
+   * @default - AUTHORIZER with `tenantAuthorizer`, HEADER otherwise
+   */
+  readonly apiKeySource?: ApiKeySourceType;
+  /**
+   * CORS for browser clients; preflight never needs a key or authorization.
+   * @default - no CORS
+   */
+  readonly cors?: CorsOptions;
+  /**
+   * Options for the functions the construct creates (entry routes, authorizers).
+   * @default - see ApiFunctionOptions
+   */
+  readonly functionOptions?: ApiFunctionOptions;
+  /**
+   * The web ACL to create in front of the stage.
+   * @default - a web ACL with the default MeteredWebAclOptions, unless `webAclArn` is given
+   */
+  readonly webAcl?: MeteredWebAclOptions;
+  /**
+   * An existing REGIONAL web ACL to associate instead of creating one.
+   * @default - the construct creates one
+   */
+  readonly webAclArn?: string;
+  /**
+   * Count 429 answers per API key too (a metric dimension per key: each key's series is billed as a custom metric).
+   * @default false
+   */
+  readonly throttledRequestsPerKey?: boolean;
+  /**
+   * Write the API's OpenAPI documents into the cloud assembly at synth.
+   * @default true
+   */
+  readonly openApiFiles?: boolean;
+}
+
+/**
+ * A public REST API sold or shared with third-party developers: each customer gets an API key in a
+ * tier's usage plan (rate, burst, quota), WAF stops abuse before it costs anything, and cacheable
+ * answers come from the stage cache. Built on the library's route table and REST backend.
+ *
+ * @example
+ * const catalog = new MeteredPublicApi(this, 'Catalog', {
+ *   profile: StageProfile.prod({ caching: { clusterSize: '0.5' } }),
+ *   tiers: [
+ *     { name: 'free', rateLimit: 5, burstLimit: 10, quota: { limit: 1000, period: Period.DAY } },
+ *     { name: 'pro', rateLimit: 100, burstLimit: 200 },
+ *   ],
+ *   customers: [{ name: 'acme', tier: 'pro' }],
+ *   routes: { 'GET /products': { integration: RouteIntegration.entry('lambda/products.ts'), cache: { ttl: Duration.minutes(5) } } },
+ * });
+ */
+export class MeteredPublicApi extends ApiBase {
+  /** The CloudWatch namespace of the metrics the construct derives from its logs and its authorizer. */
+  public static readonly METRICS_NAMESPACE = METRICS_NAMESPACE;
+
+  /** The REST API, built from `openApiDocument`. */
+  public readonly restApi: SpecRestApi;
+  /** The REST stage. */
+  public readonly restStage: Stage;
+  /** The stage's execution-log group, when the profile logs execution. */
+  public readonly executionLogGroup?: ILogGroup;
+  /** The usage plans and API keys. */
+  public readonly usageTiers: UsageTiers;
+  /** The web ACL the construct created; undefined with `webAclArn`. */
+  public readonly webAcl?: ApiWebAcl;
+  /** The ARN of the web ACL in front of the stage. */
+  public readonly webAclArn: string;
+  /** The bundled tenant-key authorizer's function, with `tenantAuthorizer`. */
+  public readonly tenantAuthorizerFunction?: IFunction;
+  /** The API's OpenAPI 3.0 definition (the body the REST API is imported from). */
+  public readonly openApiDocument: Record<string, unknown>;
+
+  private readonly routes: RouteApi;
+  private readonly routeKeys: string[] = [];
+  private readonly keySource: ApiKeySourceType;
+  private readonly functionOptions?: ApiFunctionOptions;
+
+  constructor(scope: Construct, id: string, props: MeteredPublicApiProps) {
+    super(scope, id, ApiKind.REST, props);
+    this.functionOptions = props.functionOptions;
+    this.keySource = props.apiKeySource ?? (props.tenantAuthorizer ? ApiKeySourceType.AUTHORIZER : ApiKeySourceType.HEADER);
+    if (props.webAcl && props.webAclArn) {
+      throw new ApiPatternsError('WebAclAmbiguous', `webAcl and webAclArn are both set: give options for the web ACL to create, or the ARN of one to use. Got: ${describeValue(props.webAclArn)}`, this);
+    }
+    if (props.tenantAuthorizer && props.defaultAuth) {
+      throw new ApiPatternsError('TenantAuthorizerAmbiguous', 'tenantAuthorizer and defaultAuth are both set: the tenant-key authorizer is the default authorization. Got: both', this);
+    }
+    const defaultAuth = props.tenantAuthorizer ? undefined : (props.defaultAuth ?? ApiAuth.none());
+    if (this.keySource === ApiKeySourceType.AUTHORIZER && !props.tenantAuthorizer && !(defaultAuth instanceof LambdaTokenAuthorization || defaultAuth instanceof LambdaRequestAuthorization)) {
+      throw new ApiPatternsError(
+        'KeySourceAuthorizerMissing',
+        `apiKeySource AUTHORIZER needs an authorizer that returns the key (usageIdentifierKey): set tenantAuthorizer, or a defaultAuth of ApiAuth.lambdaToken or ApiAuth.lambdaRequest. Got: ${defaultAuth?.kindName ?? 'none'}`,
+        this,
+      );
+    }
+
+    this.routes = new RouteApi(this, {
+      kind: ApiKind.REST,
+      apiName: this.apiName,
+      description: props.description,
+      profile: props.profile,
+      accessLogGroup: this.accessLogGroup,
+      defaultAuth,
+      cors: props.cors ? resolveCors(this, 'cors', props.cors) : undefined,
+      functionOptions: props.functionOptions,
+      webAclArn: props.webAclArn,
+      webAclAssociatedByConstruct: props.webAclArn === undefined,
+      apiKeySource: this.keySource,
+      handlerMetricsNamespace: METRICS_NAMESPACE,
+      authorizerErrors: this.metricAuthorizerErrors(),
+      createFunction: (fnId, fnProps, alarms) => this._createFunction(fnId, fnProps, alarms),
+      watchErrorCount: (alarmId, metric, what) => this._watchErrorCount(alarmId, metric, what),
+    });
+    this.restApi = this.routes.restApi!;
+    this.restStage = this.routes.restStage!;
+    this.executionLogGroup = this.routes.executionLogGroup;
+    this.openApiDocument = this.routes.backend.document;
+    this._setUpStage({
+      metrics: this.routes.backend.metrics,
+      executeApiUrl: this.routes.backend.url,
+      mapDomain: (domain, basePath) => this.routes.backend.mapDomain(domain, basePath),
+      caching: props.profile.caching !== undefined,
+      urlDescription: `Base URL of ${this.apiName}`,
+    });
+    if (props.openApiFiles ?? true) new OpenApiDocumentFiles(this, 'OpenApiFiles', { document: this.openApiDocument, fileName: this.apiName });
+
+    if (props.webAclArn) {
+      this.webAclArn = props.webAclArn;
+    } else {
+      this.webAcl = this.createWebAcl(props.webAcl ?? {});
+      this.webAclArn = this.webAcl.webAclArn;
+    }
+
+    this.usageTiers = new UsageTiers(this, 'Tiers', {
+      apiName: this.apiName,
+      restApiId: this.restApi.restApiId,
+      stage: this.restStage,
+      tiers: props.tiers,
+      routeKeys: () => [...this.routeKeys],
+    });
+    (props.customers ?? []).forEach((customer, i) => this.usageTiers.addCustomer(this, `customers[${i}]`, customer));
+
+    this.watchThrottling(props.throttledRequestsPerKey ?? false);
+    if (props.tenantAuthorizer) {
+      this.tenantAuthorizerFunction = this.createTenantAuthorizer(props.tenantAuthorizer);
+      this.routes.useDefaultAuth(ApiAuth.lambdaToken(this.tenantAuthorizerFunction, { resultsCacheTtl: props.tenantAuthorizer.resultsCacheTtl }));
+    }
+    for (const [routeKey, options] of Object.entries(props.routes ?? {})) this.addRouteInternal(`routes[${JSON.stringify(routeKey)}]`, routeKey, options);
+  }
+
+  /** The usage plan of each tier, by tier name. */
+  public get plans(): Record<string, CfnUsagePlan> {
+    return this.usageTiers.plans;
+  }
+
+  /** Every API key, by `<customer>-v<version>`. */
+  public get keys(): Record<string, CfnApiKey> {
+    return this.usageTiers.keys;
+  }
+
+  /**
+   * Adds a route. It requires an API key unless `apiKeyRequired: false`; CORS preflight never does.
+   */
+  public addRoute(routeKey: string, options: MeteredRouteOptions): void {
+    this.addRouteInternal(`addRoute(${JSON.stringify(routeKey)})`, routeKey, options);
+  }
+
+  /** Adds a customer: its API keys, each in its tier's usage plan. */
+  public addCustomer(customer: ApiCustomerProps): void {
+    this.usageTiers.addCustomer(this, `addCustomer(${JSON.stringify(customer.name)})`, customer);
+  }
+
+  /** The client-facing variant of `openApiDocument`, for client generators (declares the API-key scheme). */
+  public clientOpenApiDocument(): Record<string, unknown> {
+    return clientFacingDocument(this.openApiDocument);
+  }
+
+  /** 5xx rate (Average, 1 minute). */
+  public metricServerError(props?: MetricOptions): Metric {
+    return this.metrics.metricServerError(props);
+  }
+
+  /** Requests (Sum, 1 minute). */
+  public metricCount(props?: MetricOptions): Metric {
+    return this.metrics.metricCount(props);
+  }
+
+  /** Latency (p90, 1 minute). */
+  public metricLatency(props?: MetricOptions): Metric {
+    return this.metrics.metricLatency(props);
+  }
+
+  /** Answers 429 (throttled by the stage or a usage plan, or over quota), from the access logs (Sum, 1 minute). */
+  public metricThrottledRequests(props?: MetricOptions): Metric {
+    return new Metric({ namespace: this.logMetricsNamespace, metricName: 'ThrottledRequests', statistic: 'Sum', period: Duration.minutes(1), ...props });
+  }
+
+  /** Failures of the bundled tenant-key authorizer that are not the caller's fault (Sum, 1 minute). */
+  public metricAuthorizerErrors(props?: MetricOptions): Metric {
+    return this._handlerMetric(METRICS_NAMESPACE, 'AuthorizerErrors', props);
+  }
+
+  /**
+   * Lets a principal read this API's usage (`aws apigateway get-usage`): `apigateway:GET` on the
+   * usage of each plan.
+   */
+  public grantReadUsage(grantee: IGrantable): Grant {
+    const stack = Stack.of(this);
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['apigateway:GET'],
+      resourceArns: Object.values(this.plans).map((plan) => `arn:${stack.partition}:apigateway:${stack.region}::/usageplans/${plan.ref}/usage`),
+    });
+  }
+
+  private get logMetricsNamespace(): string {
+    return `${METRICS_NAMESPACE}/${this.apiName}`;
+  }
+
+  private addRouteInternal(prop: string, routeKey: string, options: MeteredRouteOptions): void {
+    const { cachePerCustomer, ...route } = options;
+    if (cachePerCustomer && !route.cache) {
+      throw new ApiPatternsError('CachePerCustomerWithoutCache', `${prop}.cachePerCustomer needs cache on the route. Got: no cache`, this);
+    }
+    const perCustomerKey = cachePerCustomer && this.keySource === ApiKeySourceType.HEADER ? ['method.request.header.x-api-key'] : [];
+    this.routes.addRoute(prop, routeKey, {
+      ...route,
+      apiKeyRequired: route.apiKeyRequired ?? true,
+      cache: route.cache ? { ...route.cache, keyParameters: [...(route.cache.keyParameters ?? []), ...perCustomerKey] } : undefined,
+    });
+    this.routeKeys.push(`${routeKey.trim().split(/ +/)[0]} ${routeKey.trim().split(/ +/)[1]}`);
+  }
+
+  private createWebAcl(options: MeteredWebAclOptions): ApiWebAcl {
+    const acl = new ApiWebAcl(this, 'WebAcl', {
+      profile: this.profile,
+      name: `${this.apiName}-${this.stageName}`,
+      rateLimit: options.rateLimit,
+      rateLimitWindow: options.rateLimitWindow,
+      anonymousIpList: options.anonymousIpList,
+      botControl: options.botControl,
+      allowedIps: options.allowedIps,
+      blockedIps: options.blockedIps,
+      largeBodyPaths: options.largeBodyPaths,
+    });
+    acl.associate(this.restStage);
+    const blocked = options.blockedRequestsAlarmThreshold ?? 1000;
+    const limited = options.rateLimitedAlarmThreshold ?? 100;
+    validateIntegerRange(this, 'WafAlarmThresholdInvalid', 'webAcl.blockedRequestsAlarmThreshold', blocked, 1, Number.MAX_SAFE_INTEGER);
+    validateIntegerRange(this, 'WafAlarmThresholdInvalid', 'webAcl.rateLimitedAlarmThreshold', limited, 1, Number.MAX_SAFE_INTEGER);
+    const fiveMinutes = { period: Duration.minutes(5) };
+    this._watchThreshold('WafBlockedRequests', acl.metricBlockedRequests(fiveMinutes), blocked, 1, `${this.apiName} (${this.stageName}): WAF blocked ${blocked} or more requests in 5 minutes`);
+    this._watchThreshold('WafRateLimited', acl.metricRateLimitedRequests(fiveMinutes), limited, 1, `${this.apiName} (${this.stageName}): the WAF rate rule blocked ${limited} or more requests in 5 minutes`);
+    this._addGraph(`${this.apiName}: WAF allowed and blocked`, [acl.metricAllowedRequests(), acl.metricBlockedRequests()]);
+    return acl;
+  }
+
+  /** 429 answers counted from the access logs, graphed, and per key when asked. */
+  private watchThrottling(perKey: boolean): void {
+    new MetricFilter(this, 'ThrottledRequestsFilter', {
+      logGroup: this.accessLogGroup,
+      filterPattern: FilterPattern.stringValue('$.status', '=', '429'),
+      metricNamespace: this.logMetricsNamespace,
+      metricName: 'ThrottledRequests',
+      metricValue: '1',
+    });
+    if (perKey) {
+      new MetricFilter(this, 'ThrottledRequestsByKeyFilter', {
+        logGroup: this.accessLogGroup,
+        filterPattern: FilterPattern.stringValue('$.status', '=', '429'),
+        metricNamespace: this.logMetricsNamespace,
+        metricName: 'ThrottledRequestsByKey',
+        metricValue: '1',
+        dimensions: { apiKeyId: '$.apiKeyId' },
+      });
+    }
+    this._addGraph(`${this.apiName}: throttled (429) answers`, [this.metricThrottledRequests()]);
+  }
+
+  /**
+   * The bundled tenant-key authorizer: verifies the caller's JWT, maps its tenant claim to that
+   * customer's newest enabled key (named `<apiName>-<tenant>-v<n>`) and returns it as the usage
+   * identifier. It may read key values (`apigateway:GET` on API keys), nothing else.
+   */
+  private createTenantAuthorizer(options: TenantKeyAuthorizerOptions): IFunction {
+    // The same checks and settings as ApiAuth.jwt (issuer, audience, JWKS URI, scopes).
+    const jwt = new JwtAuthorization({ issuer: options.issuer, audience: options.audience, scopes: options.scopes, jwksUri: options.jwksUri });
+    const keyCacheSeconds = (options.keyCacheTtl ?? Duration.minutes(5)).toSeconds();
+    validateIntegerRange(this, 'TenantKeyCacheTtlInvalid', 'tenantAuthorizer.keyCacheTtl (seconds)', keyCacheSeconds, 0, 3600);
+    const claim = options.tenantClaim ?? 'tenant_id';
+    if (!/^[A-Za-z0-9_:./-]{1,128}$/.test(claim)) {
+      throw new ApiPatternsError('TenantClaimInvalid', `tenantAuthorizer.tenantClaim must be a claim name (letters, digits and _ : . / -). Got: ${describeValue(claim)}`, this);
+    }
+    const fn = this._createFunction(
+      'TenantKeyAuthorizerFunction',
+      {
+        profile: this.profile,
+        source: { code: handlerCode('tenant-key-authorizer') },
+        description: `Tenant-key authorizer of ${this.apiName}: JWT claim ${claim} to the tenant's API key`,
+        environment: {
+          ...jwt.authorizerEnvironment(),
+          TENANT_CLAIM: claim,
+          KEY_NAME_PREFIX: `${this.apiName}-`,
+          KEY_CACHE_SECONDS: String(keyCacheSeconds),
+          POWERTOOLS_SERVICE_NAME: this.apiName,
+          POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        },
+        options: this.functionOptions,
+      },
+      { errors: false },
+    );
+    const stack = Stack.of(this);
+    Grant.addToPrincipal({
+      grantee: fn,
+      actions: ['apigateway:GET'],
+      // GetApiKeys (by name, with values) reads the collection; no key id is known at synth.
+      resourceArns: [`arn:${stack.partition}:apigateway:${stack.region}::/apikeys`],
+    });
+    this._watchErrorCount('AuthorizerErrors', this.metricAuthorizerErrors(), `${this.apiName} (${this.stageName}): tenant-key authorizer errors (IdP, API keys or configuration)`);
+    return fn;
+  }
+}
