@@ -12,8 +12,10 @@
  * - valid token without a required scope, or without a usable tenant claim → explicit Deny → 403;
  * - a tenant without an enabled key → 401 (and remembered for `NEGATIVE_CACHE_SECONDS`);
  * - anything that is not the caller's fault (JWKS unreachable, GetApiKeys failing or throttled,
- *   configuration) → 401 as well: it fails closed, and the log line also counts `AuthorizerErrors`
- *   (EMF), which the construct alarms on.
+ *   configuration) → an error other than `Unauthorized` → 500, as the JWT authorizer does: still
+ *   closed, and API Gateway does not cache it, so the caller is not locked out for the authorizer
+ *   cache's TTL once the outage ends. The log line also counts `AuthorizerErrors` (EMF), which the
+ *   construct alarms on.
  *
  * Tenant → key. The key of tenant `t` is named `${KEY_NAME_PREFIX}${t}`, and rotated keys get a version
  * suffix: `${KEY_NAME_PREFIX}${t}-v<n>` (n a positive integer without leading zeros; the unversioned
@@ -254,6 +256,17 @@ export interface TenantKeyAuthorizerOptions {
 }
 
 /** Builds the authorizer; tests inject a verifier that trusts their IdP and a loopback directory. */
+/**
+ * A failure that is not the caller's fault: API Gateway answers 500 for any error but `Unauthorized`,
+ * and does not cache it. Its message names no token, claim or key.
+ */
+export class AuthorizerFailure extends Error {
+  constructor(cause: unknown) {
+    super('Authorizer failure (not the caller\'s fault)', { cause });
+    this.name = 'AuthorizerFailure';
+  }
+}
+
 export function createTenantKeyAuthorizer(options: TenantKeyAuthorizerOptions = {}): TenantKeyAuthorizerHandler {
   const verifier = options.verifier ?? { verify: (token: string | undefined) => verifyJwt(token) };
   const directory = options.directory ?? sdkApiKeyDirectory();
@@ -299,7 +312,7 @@ export function createTenantKeyAuthorizer(options: TenantKeyAuthorizerOptions = 
       current = settings ??= tenantKeySettingsFromEnv();
     } catch (err) {
       log({ decision: 'error', reason: 'configuration', error: errorFields(err, true), methodArn });
-      throw new Error('Unauthorized', { cause: err });
+      throw new AuthorizerFailure(err);
     }
 
     let identity: VerifiedIdentity;
@@ -317,7 +330,7 @@ export function createTenantKeyAuthorizer(options: TenantKeyAuthorizerOptions = 
       }
       // Not the caller's fault (configuration, JWKS endpoint); such messages carry no token contents.
       log({ decision: 'error', reason: 'token-verification-failed', error: errorFields(err, true), methodArn });
-      throw new Error('Unauthorized', { cause: err });
+      throw new AuthorizerFailure(err);
     }
 
     const sub = identity.sub;
@@ -342,7 +355,7 @@ export function createTenantKeyAuthorizer(options: TenantKeyAuthorizerOptions = 
       found = await keyOf(tenant, current);
     } catch (err) {
       log({ decision: 'error', reason: 'key-lookup-failed', error: errorFields(err, err instanceof ApiKeyLookupError), sub, tenant, methodArn });
-      throw new Error('Unauthorized', { cause: err });
+      throw new AuthorizerFailure(err);
     }
     if (!found.key) {
       log({ decision: 'unauthorized', reason: 'no-key', sub, tenant, cache: found.cache, methodArn });

@@ -68,7 +68,7 @@ export interface CustomerKey {
 
 /** A customer of the API: its keys, each in a tier's usage plan. */
 export interface ApiCustomerProps {
-  /** The customer's name (tenant id): letters, digits, `-` and `_`, 1 to 64 characters, unique in the API. */
+  /** The customer's name (tenant id): letters, digits, `-` and `_`, 1 to 64 characters, not ending in `-v<n>`, unique in the API. */
   readonly name: string;
   /** The tier of the customer's keys (each key may name its own). */
   readonly tier: string;
@@ -134,6 +134,10 @@ export class UsageTiers extends Construct {
   /** Adds a customer: one API key per key version, in its tier's plan. */
   public addCustomer(scope: IConstruct, prop: string, customer: ApiCustomerProps): void {
     checkName(scope, `${prop}.name`, customer.name, 'CustomerNameInvalid');
+    if (/-v\d+$/.test(customer.name)) {
+      // Key names end in -v<n>: customer "acme-v2" and version 2 of "acme" would share a name.
+      throw new ApiPatternsError('CustomerNameInvalid', `${prop}.name must not end in '-v' and a number, which key names use for versions. Got: ${describeValue(customer.name)}`, scope);
+    }
     if (this.customers.has(customer.name)) {
       throw new ApiPatternsError('CustomerDuplicate', `${prop}.name repeats a customer of this API. Got: ${describeValue(customer.name)}`, scope);
     }

@@ -1,5 +1,6 @@
 import type { APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import {
+  AuthorizerFailure,
   createTenantKeyAuthorizer,
   KEY_CACHE_MAX_TENANTS,
   sdkApiKeyDirectory,
@@ -319,7 +320,7 @@ describe('tenant key authorizer', () => {
     test.each([
       ['answers 503', (target: TestIdp) => ({ jwksUri: target.jwksUri, answer: { kind: 'status', status: 503 } as JwksAnswer })],
       ['is unreachable', () => ({ jwksUri: 'https://127.0.0.1:1/.well-known/jwks.json', answer: { kind: 'jwks' } as JwksAnswer })],
-    ])('GIVEN the IdP %s WHEN a valid token is authorized THEN Unauthorized, counting AuthorizerErrors', async (_case, setup) => {
+    ])('GIVEN the IdP %s WHEN a valid token is authorized THEN a failure that is not Unauthorized (500, never cached), counting AuthorizerErrors', async (_case, setup) => {
       // GIVEN a verifier that has no keys yet
       const { jwksUri, answer } = setup(idp);
       idp.answerWith(answer);
@@ -333,7 +334,8 @@ describe('tenant key authorizer', () => {
         const failure = await withMetricsNamespace(() => failureOf(authorizer({ verifier: fresh })(event(bearer({ tenant_id: 'acme' })))));
 
         // THEN
-        expect(failure).toEqual(new Error('Unauthorized'));
+        expect(failure).toBeInstanceOf(AuthorizerFailure);
+        expect((failure as Error).message).not.toBe('Unauthorized');
         expect(endpoint.lookups).toBe(0);
         expect(decisions()).toEqual([
           expect.objectContaining({
@@ -357,7 +359,7 @@ describe('tenant key authorizer', () => {
       ['refuses the credentials (403)', { kind: 'status', status: 403, errorType: 'UnrecognizedClientException' }, { name: 'UnrecognizedClientException', status: 403 }, 1],
       ['resets the connection', { kind: 'reset' }, {}, 2],
     ] as Array<[string, ApiKeysFailure, Record<string, unknown>, number]>)(
-      'GIVEN GetApiKeys %s WHEN authorized THEN Unauthorized, counting AuthorizerErrors, and nothing is remembered',
+      'GIVEN GetApiKeys %s WHEN authorized THEN a 500 failure, counting AuthorizerErrors, and nothing is remembered',
       async (_case, failure, error, attempts) => {
         // GIVEN
         const key = endpoint.addKey(`${PREFIX}oscorp`);
@@ -368,7 +370,7 @@ describe('tenant key authorizer', () => {
         const outcome = await withMetricsNamespace(() => failureOf(authorize(event(bearer({ tenant_id: 'oscorp' })))));
 
         // THEN at most two attempts, then 401 and an error count
-        expect(outcome).toEqual(new Error('Unauthorized'));
+        expect(outcome).toBeInstanceOf(AuthorizerFailure);
         expect(endpoint.lookups).toBe(attempts);
         expect(decisions()).toEqual([
           expect.objectContaining({
@@ -386,13 +388,13 @@ describe('tenant key authorizer', () => {
       },
     );
 
-    test('GIVEN GetApiKeys does not answer WHEN authorized THEN Unauthorized once the request times out', async () => {
+    test('GIVEN GetApiKeys does not answer WHEN authorized THEN a 500 failure once the request times out', async () => {
       endpoint.addKey(`${PREFIX}tyrell`);
       endpoint.failWith({ kind: 'hang' });
       const authorize = authorizer({ directory: directory({ requestMs: 200 }) });
       const started = Date.now();
 
-      await expect(authorize(event(bearer({ tenant_id: 'tyrell' })))).rejects.toThrow(/^Unauthorized$/);
+      await expect(authorize(event(bearer({ tenant_id: 'tyrell' })))).rejects.toBeInstanceOf(AuthorizerFailure);
 
       // Two attempts of 200 ms and a retry delay; the default is two of 3 s.
       expect(Date.now() - started).toBeLessThan(5000);
@@ -402,12 +404,12 @@ describe('tenant key authorizer', () => {
       ]);
     });
 
-    test('GIVEN no KEY_NAME_PREFIX in the environment WHEN authorized THEN Unauthorized, counting AuthorizerErrors, without verifying or looking up', async () => {
+    test('GIVEN no KEY_NAME_PREFIX in the environment WHEN authorized THEN a 500 failure, counting AuthorizerErrors, without verifying or looking up', async () => {
       const authorize = createTenantKeyAuthorizer({ verifier, directory: directory() });
 
       const failure = await withMetricsNamespace(() => failureOf(authorize(event(bearer({ tenant_id: 'acme' })))));
 
-      expect(failure).toEqual(new Error('Unauthorized'));
+      expect(failure).toBeInstanceOf(AuthorizerFailure);
       expect(endpoint.lookups).toBe(0);
       expect(decisions()).toEqual([
         expect.objectContaining({ decision: 'error', reason: 'configuration', error: expect.objectContaining({ message: expect.stringMatching(/^KEY_NAME_PREFIX must be set/) }), AuthorizerErrors: 1 }),
