@@ -9,8 +9,7 @@ export type { RealtimeWebSocketApiProps, WebSocketHandlers, WebSocketRouteOption
 export { ConnectionsTable } from './realtime-websocket-api/connections-table';
 export { MeteredPublicApi } from './metered-public-api/metered-public-api';
 export type { MeteredPublicApiProps, MeteredRouteOptions, MeteredWebAclOptions, TenantKeyAuthorizerOptions } from './metered-public-api/metered-public-api';
-export { UsageTiers } from './metered-public-api/usage-tiers';
-export type { ApiCustomerProps, CustomerKey, UsageQuota, UsageTier, UsageTiersProps } from './metered-public-api/usage-tiers';
+export type { ApiCustomerProps, CustomerKey, UsageQuota, UsageTier } from './metered-public-api/usage-tiers';
 export { ApiWebAcl } from './metered-public-api/api-web-acl';
 export type { ApiWebAclProps } from './metered-public-api/api-web-acl';
 export type { ConnectionsTableProps } from './realtime-websocket-api/connections-table';

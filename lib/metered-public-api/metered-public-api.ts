@@ -223,8 +223,6 @@ export class MeteredPublicApi extends ApiBase {
   public readonly restStage: Stage;
   /** The stage's execution-log group, when the profile logs execution. */
   public readonly executionLogGroup?: ILogGroup;
-  /** The usage plans and API keys. */
-  public readonly usageTiers: UsageTiers;
   /** The web ACL the construct created; undefined with `webAclArn`. */
   public readonly webAcl?: ApiWebAcl;
   /** The ARN of the web ACL in front of the stage. */
@@ -235,6 +233,7 @@ export class MeteredPublicApi extends ApiBase {
   public readonly openApiDocument: Record<string, unknown>;
 
   private readonly routes: RouteApi;
+  private readonly usageTiers: UsageTiers;
   private readonly routeKeys: string[] = [];
   private readonly keySource: ApiKeySourceType;
   private readonly functionOptions?: ApiFunctionOptions;
