@@ -24,6 +24,9 @@ function errorIdsInLib(): Set<string> {
     // Local helpers that take the id first, e.g. fail('DynamoDbKeyMissing', message).
     /\bfail\(\s*'([A-Z][A-Za-z]+)',/g,
     /checkPathParametersRead\([^;]*'([A-Za-z]+)'\);/g,
+    /checkName\([^;]*'([A-Za-z]+)'\);/g,
+    // Synth-time validation messages that start with the id: `UsageTierRouteUnknown: ${prop} ...`.
+    /`([A-Z][A-Za-z]+): \$\{prop\}/g,
   ];
   for (const file of filesUnder(join(ROOT, 'lib'), '.ts')) {
     const source = readFileSync(file, 'utf8');
