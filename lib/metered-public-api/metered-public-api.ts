@@ -448,7 +448,7 @@ export class MeteredPublicApi extends ApiBase {
   private createTenantAuthorizer(options: TenantKeyAuthorizerOptions): IFunction {
     // The same checks and settings as ApiAuth.jwt (issuer, audience, JWKS URI, scopes).
     const jwt = new JwtAuthorization({ issuer: options.issuer, audience: options.audience, scopes: options.scopes, jwksUri: options.jwksUri });
-    const keyCacheSeconds = (options.keyCacheTtl ?? Duration.minutes(5)).toSeconds();
+    const keyCacheSeconds = (options.keyCacheTtl ?? Duration.minutes(5)).toSeconds({ integral: false });
     validateIntegerRange(this, 'TenantKeyCacheTtlInvalid', 'tenantAuthorizer.keyCacheTtl (seconds)', keyCacheSeconds, 0, 3600);
     const claim = options.tenantClaim ?? 'tenant_id';
     if (!/^[A-Za-z0-9_:./-]{1,128}$/.test(claim)) {

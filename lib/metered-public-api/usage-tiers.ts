@@ -120,6 +120,8 @@ export class UsageTiers extends Construct {
   public readonly keys: Record<string, CfnApiKey> = {};
 
   private readonly customers = new Set<string>();
+  /** Construct-id words in use, to refuse names that differ only in case or punctuation. */
+  private readonly idWords = new Map<string, string>();
 
   constructor(
     scope: Construct,
@@ -141,6 +143,7 @@ export class UsageTiers extends Construct {
     if (this.customers.has(customer.name)) {
       throw new ApiPatternsError('CustomerDuplicate', `${prop}.name repeats a customer of this API. Got: ${describeValue(customer.name)}`, scope);
     }
+    this.claimIdWord(scope, `${prop}.name`, 'CustomerDuplicate', `customer:${pascal(customer.name).toLowerCase()}`, customer.name);
     this.planOf(scope, `${prop}.tier`, customer.tier);
     const keys = customer.keys ?? [{ version: 1 }];
     if (keys.length === 0) throw new ApiPatternsError('CustomerKeysInvalid', `${prop}.keys must list at least one key. Got: []`, scope);
@@ -169,6 +172,7 @@ export class UsageTiers extends Construct {
   private addTier(scope: IConstruct, prop: string, tier: UsageTier): void {
     checkName(scope, `${prop}.name`, tier.name, 'UsageTierNameInvalid');
     if (this.plans[tier.name]) throw new ApiPatternsError('UsageTierDuplicate', `${prop}.name repeats a tier of this API. Got: ${describeValue(tier.name)}`, scope);
+    this.claimIdWord(scope, `${prop}.name`, 'UsageTierDuplicate', `tier:${pascal(tier.name).toLowerCase()}`, tier.name);
     if (tier.rateLimit === undefined || tier.burstLimit === undefined) {
       throw new ApiPatternsError('UsageTierRateMissing', `${prop} needs rateLimit and burstLimit. Got: ${describeValue({ rateLimit: tier.rateLimit, burstLimit: tier.burstLimit })}`, scope);
     }
@@ -220,6 +224,18 @@ export class UsageTiers extends Construct {
         },
       });
     }
+  }
+
+  /**
+   * Construct ids (and so logical ids) come from names; two names that differ only in case or
+   * punctuation (`acme-corp`, `Acme_Corp`) would get the same one.
+   */
+  private claimIdWord(scope: IConstruct, prop: string, errorId: string, word: string, name: string): void {
+    const other = this.idWords.get(word);
+    if (other !== undefined) {
+      throw new ApiPatternsError(errorId, `${prop} differs from ${describeValue(other)} only in case or punctuation, which their resources cannot tell apart. Got: ${describeValue(name)}`, scope);
+    }
+    this.idWords.set(word, name);
   }
 
   private planOf(scope: IConstruct, prop: string, tier: string): CfnUsagePlan {

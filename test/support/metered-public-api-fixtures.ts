@@ -108,12 +108,11 @@ export function operationOf(body: MeteredBody, path: string, method: string): Me
   return operation;
 }
 
-/** A resource of the template as found by `findResources`. */
-export interface FoundResource {
-  readonly Type: string;
-  readonly Properties: Record<string, any>;
-  readonly DependsOn?: string[];
-}
+/** A resource of the template as `findResources` returns it (`Type`, `Properties`, `DependsOn`, ...): loosely typed, as templates are. */
+export type FoundResource = ReturnType<Template['findResources']>[string];
+
+/** The properties of a resource of the template, loosely typed. */
+export type FoundProperties = FoundResource['Properties'];
 
 /** The resources of one type, by logical id. */
 export function resourcesOf(template: Template, type: string): Record<string, FoundResource> {
@@ -121,7 +120,7 @@ export function resourcesOf(template: Template, type: string): Record<string, Fo
 }
 
 /** The one resource of `type` whose properties pass `filter`; fails unless there is exactly one. */
-export function onlyResource(template: Template, type: string, filter: (props: Record<string, any>) => boolean = () => true): { readonly id: string; readonly resource: FoundResource } {
+export function onlyResource(template: Template, type: string, filter: (props: FoundProperties) => boolean = () => true): { readonly id: string; readonly resource: FoundResource } {
   const found = Object.entries(resourcesOf(template, type)).filter(([, r]) => filter(r.Properties ?? {}));
   expect(found.map(([id]) => id)).toHaveLength(1);
   return { id: found[0][0], resource: found[0][1] };

@@ -34,6 +34,7 @@ export class ApiObservability {
   private readonly alarmSet?: ApiAlarms;
   private readonly dashboardBuilder?: ApiDashboard;
   private readonly watched = new Set<IFunction>();
+  private readonly watchedCounts = new Set<string>();
 
   constructor(scope: Construct, props: ApiObservabilityProps) {
     const label = `${props.apiName} (${props.profile.stageName})`;
@@ -56,6 +57,9 @@ export class ApiObservability {
    * (see {@link ApiAlarms.addErrorCountAlarm}).
    */
   public watchErrorCount(id: string, metric: IMetric, what: string): void {
+    // Several sources of the same count (e.g. two bundled authorizers publishing AuthorizerErrors) share one alarm.
+    if (this.watchedCounts.has(id)) return;
+    this.watchedCounts.add(id);
     if (this.alarmSet) this.alarms.push(this.alarmSet.addErrorCountAlarm(id, metric, what));
     this.dashboardBuilder?.addGraph(what, [metric]);
   }
