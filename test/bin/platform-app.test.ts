@@ -28,11 +28,11 @@ function template(stage: Stage, stackId: string): Template {
 }
 
 describe('demo platform app', () => {
-  test('has dev, test and prod as separate Stages, each with shared, items and chat stacks', () => {
+  test('has dev, test and prod as separate Stages, each with shared, items, chat and catalog stacks', () => {
     const { stages } = platform();
     expect(Object.keys(stages)).toEqual(['dev', 'test', 'prod']);
     for (const stage of Object.values(stages)) {
-      expect(stage.node.children.map((c) => c.node.id).sort()).toEqual(['ChatApi', 'ItemsApi', 'Shared']);
+      expect(stage.node.children.map((c) => c.node.id).sort()).toEqual(['CatalogApi', 'ChatApi', 'ItemsApi', 'Shared']);
     }
   });
 
@@ -104,6 +104,20 @@ describe('demo platform app', () => {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'sqs:SendMessage', Effect: 'Allow' })]) },
       Roles: [Match.objectLike({ Ref: Match.stringLikeRegexp('SQSSendMessageRole') })],
     });
+  });
+
+  test('the catalog API: two tiers, a sample customer with a key in the free plan, WAF in front, the stage cache in prod only', () => {
+    const { stages } = platform();
+    for (const name of ['dev', 'test', 'prod']) {
+      const catalog = template(stages[name], 'CatalogApi');
+      catalog.resourceCountIs('AWS::ApiGateway::UsagePlan', 2);
+      catalog.hasResourceProperties('AWS::ApiGateway::ApiKey', { Name: `catalog-${name}-sample-customer-v1`, Value: Match.absent() });
+      catalog.resourceCountIs('AWS::WAFv2::WebACLAssociation', 1);
+      catalog.hasResourceProperties('AWS::ApiGateway::Stage', { CacheClusterEnabled: name === 'prod' });
+      const paths = restApiBody(catalog).paths as Record<string, Record<string, { security: unknown[] }>>;
+      expect(paths['/products'].get.security).toEqual([{ api_key: [] }]);
+      expect(paths['/health'].get.security).toEqual([]);
+    }
   });
 
   test('synthesizes with zero findings under the six compliance packs and template validation', () => {
