@@ -11,7 +11,7 @@ export { MeteredPublicApi } from './metered-public-api/metered-public-api';
 export type { MeteredPublicApiProps, MeteredRouteOptions, MeteredWebAclOptions, TenantKeyAuthorizerOptions } from './metered-public-api/metered-public-api';
 export type { ApiCustomerProps, CustomerKey, UsageQuota, UsageTier } from './metered-public-api/usage-tiers';
 export { ApiWebAcl } from './metered-public-api/api-web-acl';
-export type { ApiWebAclProps } from './metered-public-api/api-web-acl';
+export type { ApiWebAclOptions, ApiWebAclProps } from './metered-public-api/api-web-acl';
 export type { ConnectionsTableProps } from './realtime-websocket-api/connections-table';
 
 // What every API construct shares

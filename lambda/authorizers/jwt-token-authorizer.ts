@@ -20,6 +20,7 @@
  */
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import { countMetricFields } from '../shared/embedded-metrics';
+import { policy, stageWildcardArn } from '../shared/authorizer-policy';
 import { bearerToken, TokenRejectedError, verifyJwt } from '../shared/jwt';
 import type { TokenVerifier, VerifiedIdentity } from '../shared/jwt';
 
@@ -60,23 +61,7 @@ export function createJwtTokenAuthorizer(verifier: TokenVerifier = verifierFromE
 
 export const handler = createJwtTokenAuthorizer();
 
-// Trims a method ARN to its stage, for every method and path:
-//   arn:aws:execute-api:region:account:apiId/stage/GET/items/1 → arn:aws:execute-api:region:account:apiId/stage/*/*
-// An ARN of any other shape is returned unchanged (a narrower, still correct policy).
-export function stageWildcardArn(methodArn: string): string {
-  const match = /^(arn:[^:]+:execute-api:[^:]*:[^:]*:[^/]+\/[^/]+)\//.exec(methodArn);
-  return match ? `${match[1]}/*/*` : methodArn;
-}
 
-function policy(effect: 'Allow' | 'Deny', principalId: string, resource: string): APIGatewayAuthorizerResult {
-  return {
-    principalId,
-    policyDocument: {
-      Version: '2012-10-17',
-      Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: resource }],
-    },
-  };
-}
 
 function log(entry: { decision: 'allow' | 'deny' | 'unauthorized' | 'error'; reason: string; sub?: string; methodArn: string }): void {
   const error = entry.decision === 'error';
@@ -84,3 +69,5 @@ function log(entry: { decision: 'allow' | 'deny' | 'unauthorized' | 'error'; rea
   // alarms on: refused tokens throw too, so Lambda's Errors metric cannot tell the two apart.
   console.log(JSON.stringify({ level: error ? 'ERROR' : 'INFO', message: 'authorization decision', ...entry, ...(error ? countMetricFields('AuthorizerErrors') : {}) }));
 }
+
+export { stageWildcardArn };

@@ -56,9 +56,10 @@
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import type * as ApiGatewayModule from '@aws-sdk/client-api-gateway';
 import { countMetricFields } from '../shared/embedded-metrics';
+import { once } from '../shared/once';
 import { bearerToken, MAX_TOKEN_LENGTH, TokenRejectedError, verifyJwt } from '../shared/jwt';
 import type { TokenVerifier, VerifiedIdentity } from '../shared/jwt';
-import { stageWildcardArn } from './jwt-token-authorizer';
+import { policy, stageWildcardArn } from '../shared/authorizer-policy';
 
 export type TenantKeyAuthorizerHandler = (event: APIGatewayTokenAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
 
@@ -383,15 +384,6 @@ function errorFields(err: unknown, withMessage: boolean): Record<string, unknown
   return { name: err.name, ...(status !== undefined ? { status } : {}), ...(withMessage ? { message: err.message } : {}) };
 }
 
-function policy(effect: 'Allow' | 'Deny', principalId: string, resource: string): APIGatewayAuthorizerResult {
-  return {
-    principalId,
-    policyDocument: {
-      Version: '2012-10-17',
-      Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: resource }],
-    },
-  };
-}
 
 interface Decision {
   readonly decision: 'allow' | 'deny' | 'unauthorized' | 'error';
@@ -418,17 +410,3 @@ function log(entry: Decision): void {
   );
 }
 
-/** A promise made on first call and reused; forgotten if it rejects, so a later call tries again. */
-function once<T>(create: () => Promise<T>): () => Promise<T> {
-  let pending: Promise<T> | undefined;
-  return () => {
-    if (!pending) {
-      const attempt = create();
-      pending = attempt;
-      attempt.catch(() => {
-        if (pending === attempt) pending = undefined;
-      });
-    }
-    return pending;
-  };
-}

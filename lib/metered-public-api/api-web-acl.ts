@@ -11,20 +11,8 @@ import type { StageProfile } from '../core/stage/stage-profile';
 import { ApiPatternsError, describeValue } from '../core/validation/errors';
 import { isUnresolved, validateIntegerRange } from '../core/validation/validation';
 
-/** Props of {@link ApiWebAcl}. */
-export interface ApiWebAclProps {
-  /**
-   * The stage profile: the WAF log group takes its retention, KMS key and removal policy, and the
-   * large-body exemptions also match paths under its stage name (see `largeBodyPaths`).
-   */
-  readonly profile: StageProfile;
-
-  /**
-   * Name of the web ACL, also its CloudWatch metric name (the `WebACL` dimension) and the suffix of
-   * its log group, `aws-waf-logs-<name>`: 1 to 128 letters, digits, `-` and `_`.
-   */
-  readonly name: string;
-
+/** The rules of an {@link ApiWebAcl} that can be chosen. */
+export interface ApiWebAclOptions {
   /**
    * Requests one client IP address may send in each `rateLimitWindow` before AWS WAF blocks it
    * (until its rate falls back under the limit). A whole number from 10 to 2,000,000,000.
@@ -89,6 +77,21 @@ export interface ApiWebAclProps {
    * @default - bodies over 8 KB are blocked on every path
    */
   readonly largeBodyPaths?: string[];
+}
+
+/** Props of {@link ApiWebAcl}. */
+export interface ApiWebAclProps extends ApiWebAclOptions {
+  /**
+   * The stage profile: the WAF log group takes its retention, KMS key and removal policy, and the
+   * large-body exemptions also match paths under its stage name (see `largeBodyPaths`).
+   */
+  readonly profile: StageProfile;
+
+  /**
+   * Name of the web ACL, also its CloudWatch metric name (the `WebACL` dimension) and the suffix of
+   * its log group, `aws-waf-logs-<name>`: 1 to 128 letters, digits, `-` and `_`.
+   */
+  readonly name: string;
 }
 
 /**

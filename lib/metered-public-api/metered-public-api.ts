@@ -27,6 +27,7 @@ import type { RouteOptions } from '../core/routing/route-options';
 import { ApiPatternsError, describeValue } from '../core/validation/errors';
 import { validateIntegerRange } from '../core/validation/validation';
 import { ApiWebAcl } from './api-web-acl';
+import type { ApiWebAclOptions } from './api-web-acl';
 import { UsageTiers } from './usage-tiers';
 import type { ApiCustomerProps, UsageTier } from './usage-tiers';
 
@@ -77,43 +78,8 @@ export interface TenantKeyAuthorizerOptions {
   readonly keyCacheTtl?: Duration;
 }
 
-/** The web ACL a MeteredPublicApi creates in front of its stage. */
-export interface MeteredWebAclOptions {
-  /**
-   * Requests per client IP per window before WAF blocks it: at least 10.
-   * @default 1000
-   */
-  readonly rateLimit?: number;
-  /**
-   * The rate rule's window: 60, 120, 300 or 600 seconds.
-   * @default Duration.minutes(5)
-   */
-  readonly rateLimitWindow?: Duration;
-  /**
-   * Block requests from anonymizing services (VPNs, Tor, hosting providers).
-   * @default false
-   */
-  readonly anonymousIpList?: boolean;
-  /**
-   * AWS's Bot Control rule group (common level; billed per request).
-   * @default false
-   */
-  readonly botControl?: boolean;
-  /**
-   * CIDRs always allowed (before every other rule).
-   * @default - none
-   */
-  readonly allowedIps?: string[];
-  /**
-   * CIDRs always blocked.
-   * @default - none
-   */
-  readonly blockedIps?: string[];
-  /**
-   * Path prefixes where bodies over the core rule set's 8 KB are allowed.
-   * @default - none: bodies over 8 KB are blocked everywhere
-   */
-  readonly largeBodyPaths?: string[];
+/** The web ACL a MeteredPublicApi creates in front of its stage: its rules, and its alarms. */
+export interface MeteredWebAclOptions extends ApiWebAclOptions {
   /**
    * Alarm when WAF blocks at least this many requests in 5 minutes.
    * @default 1000
@@ -338,16 +304,6 @@ export class MeteredPublicApi extends ApiBase {
     return clientFacingDocument(this.openApiDocument);
   }
 
-  /** 5xx rate (Average, 1 minute). */
-  public metricServerError(props?: MetricOptions): Metric {
-    return this.metrics.metricServerError(props);
-  }
-
-  /** Requests (Sum, 1 minute). */
-  public metricCount(props?: MetricOptions): Metric {
-    return this.metrics.metricCount(props);
-  }
-
   /** Latency (p90, 1 minute). */
   public metricLatency(props?: MetricOptions): Metric {
     return this.metrics.metricLatency(props);
@@ -395,20 +351,11 @@ export class MeteredPublicApi extends ApiBase {
   }
 
   private createWebAcl(options: MeteredWebAclOptions): ApiWebAcl {
-    const acl = new ApiWebAcl(this, 'WebAcl', {
-      profile: this.profile,
-      name: `${this.apiName}-${this.stageName}`,
-      rateLimit: options.rateLimit,
-      rateLimitWindow: options.rateLimitWindow,
-      anonymousIpList: options.anonymousIpList,
-      botControl: options.botControl,
-      allowedIps: options.allowedIps,
-      blockedIps: options.blockedIps,
-      largeBodyPaths: options.largeBodyPaths,
-    });
+    const { blockedRequestsAlarmThreshold, rateLimitedAlarmThreshold, ...rules } = options;
+    const acl = new ApiWebAcl(this, 'WebAcl', { ...rules, profile: this.profile, name: `${this.apiName}-${this.stageName}` });
     acl.associate(this.restStage);
-    const blocked = options.blockedRequestsAlarmThreshold ?? 1000;
-    const limited = options.rateLimitedAlarmThreshold ?? 100;
+    const blocked = blockedRequestsAlarmThreshold ?? 1000;
+    const limited = rateLimitedAlarmThreshold ?? 100;
     validateIntegerRange(this, 'WafAlarmThresholdInvalid', 'webAcl.blockedRequestsAlarmThreshold', blocked, 1, Number.MAX_SAFE_INTEGER);
     validateIntegerRange(this, 'WafAlarmThresholdInvalid', 'webAcl.rateLimitedAlarmThreshold', limited, 1, Number.MAX_SAFE_INTEGER);
     const fiveMinutes = { period: Duration.minutes(5) };

@@ -216,16 +216,6 @@ export class ServerlessApi extends ApiBase {
     this.addRouteInternal(`addRoute(${JSON.stringify(routeKey)})`, routeKey, options);
   }
 
-  /** 5xx rate (Average, 1 minute). */
-  public metricServerError(props?: MetricOptions): Metric {
-    return this.metrics.metricServerError(props);
-  }
-
-  /** Requests (Sum, 1 minute). */
-  public metricCount(props?: MetricOptions): Metric {
-    return this.metrics.metricCount(props);
-  }
-
   /** Latency (p90, 1 minute). */
   public metricLatency(props?: MetricOptions): Metric {
     return this.metrics.metricLatency(props);

@@ -17,25 +17,12 @@
 import type * as DocumentClientModule from '@aws-sdk/lib-dynamodb';
 import { ConnectionsApi } from './connections-api';
 import { callbackUrl, fanoutConcurrency } from './env';
+import { once } from '../../shared/once';
 import { handlerTracer } from './observability';
 
 /** `@aws-sdk/lib-dynamodb`: the document client and its commands. */
 export type DynamoDbDocumentModule = typeof DocumentClientModule;
 
-/** A promise cached on first call; forgotten if it rejects, so the next invocation tries again. */
-function once<T>(create: () => Promise<T>): () => Promise<T> {
-  let pending: Promise<T> | undefined;
-  return () => {
-    if (!pending) {
-      const attempt = create();
-      pending = attempt;
-      attempt.catch(() => {
-        if (pending === attempt) pending = undefined;
-      });
-    }
-    return pending;
-  };
-}
 
 /** The `@aws-sdk/lib-dynamodb` module (loaded once). */
 export const dynamoDbDocumentModule: () => Promise<DynamoDbDocumentModule> = once(() => import('@aws-sdk/lib-dynamodb'));

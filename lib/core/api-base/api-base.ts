@@ -147,6 +147,16 @@ export abstract class ApiBase extends Construct {
     return this.metrics.metric(metricName, props);
   }
 
+  /** Server errors: the 5xx rate on REST and HTTP, `ExecutionError` on WebSocket (Average, 1 minute). */
+  public metricServerError(props?: MetricOptions): Metric {
+    return this.metrics.metricServerError(props);
+  }
+
+  /** Requests on REST and HTTP, messages on WebSocket (Sum, 1 minute). */
+  public metricCount(props?: MetricOptions): Metric {
+    return this.metrics.metricCount(props);
+  }
+
   /** Client errors: the 4xx rate on REST and HTTP, `ClientError` on WebSocket (Average, 1 minute). */
   public metricClientError(props?: MetricOptions): Metric {
     return this.metrics.metricClientError(props);
