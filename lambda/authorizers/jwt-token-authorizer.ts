@@ -19,7 +19,7 @@
  * `AuthorizerErrors` in Embedded Metric Format.
  */
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
-import { countMetricFields } from '../shared/embedded-metrics';
+import { countMetricFields, writeLogLine } from '../shared/embedded-metrics';
 import { policy, stageWildcardArn } from '../shared/authorizer-policy';
 import { bearerToken, TokenRejectedError, verifyJwt } from '../shared/jwt';
 import type { TokenVerifier, VerifiedIdentity } from '../shared/jwt';
@@ -67,7 +67,7 @@ function log(entry: { decision: 'allow' | 'deny' | 'unauthorized' | 'error'; rea
   const error = entry.decision === 'error';
   // A failure that is not the token's fault also counts AuthorizerErrors (EMF), which the construct
   // alarms on: refused tokens throw too, so Lambda's Errors metric cannot tell the two apart.
-  console.log(JSON.stringify({ level: error ? 'ERROR' : 'INFO', message: 'authorization decision', ...entry, ...(error ? countMetricFields('AuthorizerErrors') : {}) }));
+  writeLogLine({ level: error ? 'ERROR' : 'INFO', message: 'authorization decision', ...entry, ...(error ? countMetricFields('AuthorizerErrors') : {}) });
 }
 
 export { stageWildcardArn };

@@ -55,7 +55,7 @@
  */
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
 import type * as ApiGatewayModule from '@aws-sdk/client-api-gateway';
-import { countMetricFields } from '../shared/embedded-metrics';
+import { countMetricFields, writeLogLine } from '../shared/embedded-metrics';
 import { once } from '../shared/once';
 import { bearerToken, MAX_TOKEN_LENGTH, TokenRejectedError, verifyJwt } from '../shared/jwt';
 import type { TokenVerifier, VerifiedIdentity } from '../shared/jwt';
@@ -400,13 +400,11 @@ function log(entry: Decision): void {
   const error = entry.decision === 'error';
   // A failure that is not the caller's fault also counts AuthorizerErrors (EMF), which the construct
   // alarms on: every refusal throws the same Unauthorized, so nothing else tells the two apart.
-  console.log(
-    JSON.stringify({
-      level: error ? 'ERROR' : 'INFO',
-      message: 'authorization decision',
-      ...entry,
-      ...(error ? countMetricFields('AuthorizerErrors') : {}),
-    }),
-  );
+  writeLogLine({
+    level: error ? 'ERROR' : 'INFO',
+    message: 'authorization decision',
+    ...entry,
+    ...(error ? countMetricFields('AuthorizerErrors') : {}),
+  });
 }
 

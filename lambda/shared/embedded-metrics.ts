@@ -6,6 +6,16 @@
  * - `POWERTOOLS_SERVICE_NAME`: the `service` dimension (Powertools' default dimension).
  */
 
+/**
+ * Writes one JSON log line straight to stdout. With the JSON log format the functions of this
+ * library use, the Lambda runtime wraps whatever `console.log` prints as the `message` of its own
+ * JSON object, so EMF fields would no longer be at the top level and CloudWatch would extract no
+ * metric. Lines written to stdout reach CloudWatch Logs as they are.
+ */
+export function writeLogLine(entry: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(entry)}\n`);
+}
+
 /** The EMF fields that count `metricName` once; empty when no namespace is configured. */
 export function countMetricFields(metricName: string, env: NodeJS.ProcessEnv = process.env, now: () => number = Date.now): Record<string, unknown> {
   const namespace = env.POWERTOOLS_METRICS_NAMESPACE?.trim();

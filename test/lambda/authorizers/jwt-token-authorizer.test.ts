@@ -31,7 +31,7 @@ describe('JWT TOKEN authorizer', () => {
   });
   afterAll(() => idp.close());
   beforeEach(() => {
-    logs = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    logs = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
   });
   afterEach(() => logs.mockRestore());
 
@@ -124,7 +124,7 @@ describe('JWT TOKEN authorizer when the IdP fails', () => {
   afterAll(() => idp.close());
   beforeEach(() => {
     idp.answerWith({ kind: 'jwks' });
-    logs = jest.spyOn(console, 'log').mockImplementation(() => undefined);
+    logs = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
   });
   afterEach(() => logs.mockRestore());
 

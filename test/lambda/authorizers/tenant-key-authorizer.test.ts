@@ -53,6 +53,7 @@ describe('tenant key authorizer', () => {
   let endpoint: ApiKeysEndpoint;
   let verifier: JwtTokenVerifier;
   let consoleSpies: jest.SpyInstance[];
+  let stdout: jest.SpyInstance;
   let clock: ManualClock;
 
   beforeAll(async () => {
@@ -68,8 +69,12 @@ describe('tenant key authorizer', () => {
     endpoint.failWith(undefined);
     endpoint.clearRequests();
     consoleSpies = CONSOLE_METHODS.map((method) => jest.spyOn(console, method).mockImplementation(() => undefined));
+    stdout = jest.spyOn(process.stdout, 'write').mockImplementation(() => true);
   });
-  afterEach(() => consoleSpies.forEach((spy) => spy.mockRestore()));
+  afterEach(() => {
+    consoleSpies.forEach((spy) => spy.mockRestore());
+    stdout.mockRestore();
+  });
 
   /** The real SDK client, pointed at the loopback endpoint with its static credentials. */
   function directory(timeouts?: ApiKeyLookupTimeouts) {
@@ -86,11 +91,11 @@ describe('tenant key authorizer', () => {
 
   /** Everything written to the console, one string. */
   function consoleOutput(): string {
-    return consoleSpies.flatMap((spy) => spy.mock.calls.map((args: unknown[]) => args.map(String).join(' '))).join('\n');
+    return [...consoleSpies, stdout].flatMap((spy) => spy.mock.calls.map((args: unknown[]) => args.map(String).join(' '))).join('\n');
   }
 
   function decisions(): Array<Record<string, unknown>> {
-    return consoleSpies[0].mock.calls.map(([line]: unknown[]) => JSON.parse(String(line)) as Record<string, unknown>);
+    return stdout.mock.calls.map(([line]: unknown[]) => JSON.parse(String(line)) as Record<string, unknown>);
   }
 
   async function withMetricsNamespace<T>(run: () => Promise<T>): Promise<T> {
