@@ -1,5 +1,5 @@
 import { isIPv6 } from 'node:net';
-import { Annotations, ArnFormat, Duration, Names, Stack } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Aws, Duration, Fn, Names, Stack } from 'aws-cdk-lib';
 import type { IStage } from 'aws-cdk-lib/aws-apigateway';
 import { Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
@@ -89,9 +89,17 @@ export interface ApiWebAclProps extends ApiWebAclOptions {
 
   /**
    * Name of the web ACL, also its CloudWatch metric name (the `WebACL` dimension) and the suffix of
-   * its log group, `aws-waf-logs-<name>`: 1 to 128 letters, digits, `-` and `_`.
+   * its log group, `aws-waf-logs-<name>-<suffix>`: 1 to 128 letters, digits, `-` and `_`.
    */
   readonly name: string;
+
+  /**
+   * The base path the stage is mapped under on a custom domain (e.g. `v1`): `largeBodyPaths` are
+   * given relative to the API, and matched under it on the domain (`/v1/uploads`) and under the
+   * stage name on the execute-api URL (`/prod/uploads`).
+   * @default - the stage is mapped at the domain's root, or has no custom domain
+   */
+  readonly basePath?: string;
 }
 
 /**
@@ -203,7 +211,7 @@ interface CidrsByVersion {
  * | 60 | `AWSManagedRulesBotControlRuleSet`, COMMON (optional) | the group's |
  *
  * Requests no rule decides are allowed. Every rule publishes CloudWatch metrics and sampled
- * requests under its name. The ACL logs to a log group named `aws-waf-logs-<name>` (the profile's
+ * requests under its name. The ACL logs to a log group named `aws-waf-logs-<name>-<suffix>` (the profile's
  * retention, key and removal policy) with the `authorization` and `x-api-key` headers redacted.
  *
  * `capacity` is the ACL's WCU, computed at synth from the published cost of each rule; synth fails
@@ -227,7 +235,7 @@ export class ApiWebAcl extends Construct {
   /** ARN of the web ACL, for `webAclArn` of the API constructs or your own association. */
   public readonly webAclArn: string;
 
-  /** The log group the web ACL logs to, `aws-waf-logs-<name>`. */
+  /** The log group the web ACL logs to, `aws-waf-logs-<name>-<suffix>` (the suffix is the first part of the stack's id). */
   public readonly logGroup: LogGroup;
 
   /** The web ACL's logging configuration (redacts the credential headers). */
@@ -250,7 +258,7 @@ export class ApiWebAcl extends Construct {
     const allowed = cidrsByVersion(this, 'allowedIps', props.allowedIps ?? []);
     const blocked = cidrsByVersion(this, 'blockedIps', props.blockedIps ?? []);
     rejectCidrsInBothLists(this, allowed, blocked);
-    const largeBodyPaths = validateLargeBodyPaths(this, props.largeBodyPaths ?? [], props.profile.stageName);
+    const largeBodyPaths = validateLargeBodyPaths(this, props.largeBodyPaths ?? [], props.basePath && props.basePath.length > props.profile.stageName.length ? props.basePath : props.profile.stageName);
 
     const rules: PricedRule[] = [
       ...this.ipSetRule('AllowListIpv4', 'IPV4', allowed.ipv4, PRIORITY.allowListIpv4, { allow: {} }),
@@ -263,7 +271,7 @@ export class ApiWebAcl extends Construct {
       managedRule('AWSManagedRulesCommonRuleSet', PRIORITY.commonRuleSet, {
         ruleActionOverrides: largeBodyPaths.length > 0 ? [{ name: CRS_BODY_SIZE_RULE, actionToUse: { count: {} } }] : undefined,
       }),
-      ...(largeBodyPaths.length > 0 ? [bodySizeLimitRule(largeBodyPaths, props.profile.stageName)] : []),
+      ...(largeBodyPaths.length > 0 ? [bodySizeLimitRule(largeBodyPaths, props.profile.stageName, props.basePath)] : []),
       ...(props.anonymousIpList ? [managedRule('AWSManagedRulesAnonymousIpList', PRIORITY.anonymousIpList)] : []),
       ...(props.botControl
         ? [
@@ -288,7 +296,10 @@ export class ApiWebAcl extends Construct {
     });
     this.webAclArn = this.webAcl.attrArn;
 
-    this.logGroup = createStageLogGroup(this, 'Logs', props.profile, `aws-waf-logs-${props.name}`);
+    // A suffix from the stack's id (new each time the stack is created): a retained log group of a
+    // destroyed stack keeps its name, and a fixed name would fail the next deploy ("already exists").
+    const stackSuffix = Fn.select(0, Fn.split('-', Fn.select(2, Fn.split('/', Aws.STACK_ID))));
+    this.logGroup = createStageLogGroup(this, 'Logs', props.profile, `aws-waf-logs-${props.name}-${stackSuffix}`);
     this.loggingConfiguration = new CfnLoggingConfiguration(this, 'Logging', {
       resourceArn: this.webAclArn,
       // The form AWS WAF documents (the log group's own Arn attribute ends in ":*"); the name is a
@@ -437,17 +448,17 @@ function rateLimitRule(limit: number, window: Duration): PricedRule {
 }
 
 /** The forms a client sends a path prefix in: on the custom domain, and on the execute-api URL under the stage name. */
-function pathForms(path: string, stageName: string): string[] {
-  return [path, `/${stageName}${path}`];
+function pathForms(path: string, stageName: string, basePath?: string): string[] {
+  return [basePath ? `/${basePath}${path}` : path, `/${stageName}${path}`];
 }
 
 /**
  * Blocks requests the core rule set labelled as having a body over 8 KB, unless the path is one of
  * the prefixes (exactly, or followed by `/`).
  */
-function bodySizeLimitRule(paths: string[], stageName: string): PricedRule {
+function bodySizeLimitRule(paths: string[], stageName: string, basePath?: string): PricedRule {
   const exempt = paths
-    .flatMap((path) => pathForms(path, stageName))
+    .flatMap((path) => pathForms(path, stageName, basePath))
     .flatMap((form) => [uriPathMatch(form, 'EXACTLY'), uriPathMatch(`${form}/`, 'STARTS_WITH')]);
   return {
     capacity: STATEMENT_CAPACITY.labelMatch + exempt.length * STATEMENT_CAPACITY.byteMatch,

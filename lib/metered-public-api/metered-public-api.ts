@@ -203,10 +203,12 @@ export class MeteredPublicApi extends ApiBase {
   private readonly routeKeys: string[] = [];
   private readonly keySource: ApiKeySourceType;
   private readonly functionOptions?: ApiFunctionOptions;
+  private readonly basePath?: string;
 
   constructor(scope: Construct, id: string, props: MeteredPublicApiProps) {
     super(scope, id, ApiKind.REST, props);
     this.functionOptions = props.functionOptions;
+    this.basePath = props.customDomain?.basePath;
     this.keySource = props.apiKeySource ?? (props.tenantAuthorizer ? ApiKeySourceType.AUTHORIZER : ApiKeySourceType.HEADER);
     if (props.webAcl && props.webAclArn) {
       throw new ApiPatternsError('WebAclAmbiguous', `webAcl and webAclArn are both set: give options for the web ACL to create, or the ARN of one to use. Got: ${describeValue(props.webAclArn)}`, this);
@@ -352,7 +354,7 @@ export class MeteredPublicApi extends ApiBase {
 
   private createWebAcl(options: MeteredWebAclOptions): ApiWebAcl {
     const { blockedRequestsAlarmThreshold, rateLimitedAlarmThreshold, ...rules } = options;
-    const acl = new ApiWebAcl(this, 'WebAcl', { ...rules, profile: this.profile, name: `${this.apiName}-${this.stageName}` });
+    const acl = new ApiWebAcl(this, 'WebAcl', { ...rules, profile: this.profile, name: `${this.apiName}-${this.stageName}`, basePath: this.basePath });
     acl.associate(this.restStage);
     const blocked = blockedRequestsAlarmThreshold ?? 1000;
     const limited = rateLimitedAlarmThreshold ?? 100;

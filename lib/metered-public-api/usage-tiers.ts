@@ -195,7 +195,8 @@ export class UsageTiers extends Construct {
       const at = `${prop}.routeThrottles[${JSON.stringify(routeKey)}]`;
       const route = parseRouteKey(scope, at, routeKey);
       validateRouteThrottle(scope, at, throttle);
-      methodThrottles[`${route.path}/${route.method === 'ANY' ? '*' : route.method}`] = { rateLimit: throttle.rateLimit, burstLimit: throttle.burstLimit };
+      // `{resourcePath}/{httpMethod}`, the method as API Gateway names it (ANY for an any-method route).
+      methodThrottles[`${route.path}/${route.method}`] = { rateLimit: throttle.rateLimit, burstLimit: throttle.burstLimit };
     }
     const plan = new CfnUsagePlan(this, `${pascal(tier.name)}Plan`, {
       usagePlanName: `${this.props.apiName}-${tier.name}`,

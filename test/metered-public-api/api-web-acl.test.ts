@@ -222,7 +222,10 @@ describe('ApiWebAcl logging', () => {
     new ApiWebAcl(stack, 'Waf', { profile: StageProfile.prod({ logEncryptionKey: key.key }), name: 'orders' });
     const keyId = logicalIdOf(stack, 'AWS::KMS::Key');
     Template.fromStack(stack).hasResource('AWS::Logs::LogGroup', {
-      Properties: { LogGroupName: 'aws-waf-logs-orders', RetentionInDays: 365, KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } },
+      // The name ends with the first part of the stack's id, new each time the stack is created.
+      Properties: { LogGroupName: {
+          'Fn::Join': ['', ['aws-waf-logs-orders-', { 'Fn::Select': [0, { 'Fn::Split': ['-', { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }] }] }]],
+        }, RetentionInDays: 365, KmsKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] } },
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
     });
@@ -231,7 +234,9 @@ describe('ApiWebAcl logging', () => {
   test('a dev profile keeps WAF logs a week and deletes them with the stack', () => {
     const { template } = buildAcl();
     template().hasResource('AWS::Logs::LogGroup', {
-      Properties: { LogGroupName: 'aws-waf-logs-orders', RetentionInDays: 7, KmsKeyId: Match.absent() },
+      Properties: { LogGroupName: {
+          'Fn::Join': ['', ['aws-waf-logs-orders-', { 'Fn::Select': [0, { 'Fn::Split': ['-', { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }] }] }]],
+        }, RetentionInDays: 7, KmsKeyId: Match.absent() },
       DeletionPolicy: 'Delete',
     });
   });

@@ -693,16 +693,27 @@ describe('MeteredPublicApi public members', () => {
     expect(logicalId(stack, api.dashboard!)).toBe(onlyResource(template, 'AWS::CloudWatch::Dashboard').id);
   });
 
-  test('clientOpenApiDocument() declares the api_key scheme and has no x-amazon-apigateway-* keys', () => {
-    const { api, stack } = tenantApi({ cors: { allowOrigins: ['https://app.example.com'] } });
+  test('clientOpenApiDocument() declares the api_key scheme (key source HEADER) and has no x-amazon-apigateway-* keys', () => {
+    const { api, stack } = catalogApi({ cors: { allowOrigins: ['https://app.example.com'] } });
 
     const client = stack.resolve(api.clientOpenApiDocument()) as MeteredBody;
     expect(client.components.securitySchemes.api_key).toEqual({ type: 'apiKey', name: 'x-api-key', in: 'header' });
-    expect(client.paths['/products'].get.security).toEqual([{ Authorizer1: [], api_key: [] }]);
+    expect(client.paths['/products'].get.security).toEqual([{ api_key: [] }]);
     expect(keysDeep(client).filter((k) => k.startsWith('x-amazon-apigateway-'))).toEqual([]);
     // The definition API Gateway imports still has them.
     expect(keysDeep(stack.resolve(api.openApiDocument)).filter((k) => k.startsWith('x-amazon-apigateway-')).length).toBeGreaterThan(0);
   });
+
+  test('with the tenant-key authorizer, clientOpenApiDocument() asks for the token only: the authorizer supplies the key', () => {
+    const { api, stack } = tenantApi();
+
+    const client = stack.resolve(api.clientOpenApiDocument()) as MeteredBody;
+    expect(client.components.securitySchemes.api_key).toBeUndefined();
+    expect(client.paths['/products'].get.security).toEqual([{ Authorizer1: [] }]);
+    // API Gateway still requires the key on the method: the definition keeps the requirement.
+    expect((stack.resolve(api.openApiDocument) as MeteredBody).paths['/products'].get.security).toEqual([{ Authorizer1: [], api_key: [] }]);
+  });
+
 
   test('url is the stage URL, output by default', () => {
     const { template } = catalogApi();

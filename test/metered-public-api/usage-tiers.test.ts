@@ -127,13 +127,13 @@ describe('usage tiers: one usage plan per tier', () => {
     });
   });
 
-  test('a route throttle on an ANY route is keyed with the * method', () => {
+  test('a route throttle on an ANY route is keyed with the ANY method, as API Gateway names it', () => {
     const { template } = catalogApi({
       tiers: [{ ...FREE, routeThrottles: { 'ANY /files/{proxy+}': { rateLimit: 1, burstLimit: 1 } } }],
       routes: { 'ANY /files/{proxy+}': mockRoute() },
     });
 
-    expect(planNamed(template, 'catalog-free').resource.Properties.ApiStages[0].Throttle).toEqual({ '/files/{proxy+}/*': { RateLimit: 1, BurstLimit: 1 } });
+    expect(planNamed(template, 'catalog-free').resource.Properties.ApiStages[0].Throttle).toEqual({ '/files/{proxy+}/ANY': { RateLimit: 1, BurstLimit: 1 } });
   });
 
   test('route throttles belong to their tier only', () => {

@@ -14,6 +14,8 @@ const EXTENSION_PREFIX = 'x-amazon-apigateway-';
  * scopes from them, but OpenAPI allows scopes only for OAuth2 and OpenID Connect schemes).
  */
 export function clientFacingDocument(document: Record<string, unknown>): Record<string, unknown> {
+  // With the key source AUTHORIZER, the authorizer supplies the key: clients send no x-api-key.
+  const keyFromAuthorizer = document['x-amazon-apigateway-api-key-source'] === 'AUTHORIZER';
   const strip = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(strip);
     if (value === null || typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return value;
@@ -24,21 +26,29 @@ export function clientFacingDocument(document: Record<string, unknown>): Record<
     );
   };
   const client = strip(document) as Record<string, unknown>;
+  const schemes = ((client.components as Record<string, unknown> | undefined)?.securitySchemes ?? {}) as Record<string, Record<string, unknown>>;
+  const hidden = new Set(keyFromAuthorizer ? Object.keys(schemes).filter((name) => schemes[name].type === 'apiKey' && schemes[name].name === 'x-api-key') : []);
+  for (const name of hidden) delete schemes[name];
   const paths = (client.paths ?? {}) as Record<string, Record<string, Record<string, unknown>>>;
   client.paths = Object.fromEntries(
     Object.entries(paths).map(([path, item]) => [
       path.replace(/\+\}/g, '}'),
-      Object.fromEntries(Object.entries(item).map(([method, op]) => [method, withoutScopes(op)])),
+      Object.fromEntries(Object.entries(item).map(([method, op]) => [method, withoutScopes(op, hidden)])),
     ]),
   );
   return client;
 }
 
-/** An operation whose security requirements list no scopes. */
-function withoutScopes(operation: Record<string, unknown>): Record<string, unknown> {
+/** An operation whose security requirements list no scopes, and none of the `hidden` schemes. */
+function withoutScopes(operation: Record<string, unknown>, hidden: ReadonlySet<string>): Record<string, unknown> {
   const security = operation.security as Array<Record<string, string[]>> | undefined;
   if (!Array.isArray(security)) return operation;
-  return { ...operation, security: security.map((requirement) => Object.fromEntries(Object.keys(requirement).map((name) => [name, []]))) };
+  return {
+    ...operation,
+    security: security
+      .map((requirement) => Object.fromEntries(Object.keys(requirement).filter((name) => !hidden.has(name)).map((name) => [name, []])))
+      .filter((requirement, i) => Object.keys(requirement).length > 0 || Object.keys(security[i]).length === 0),
+  };
 }
 
 /**

@@ -334,3 +334,26 @@ describe('OpenApiDocumentFiles', () => {
     expect(existsSync(join(outdir, 'without-files.openapi.json'))).toBe(false);
   });
 });
+
+describe('clientFacingDocument() with the key source AUTHORIZER', () => {
+  test('drops the x-api-key scheme and requirement: the authorizer supplies the key, clients never send one', () => {
+    // GIVEN a definition whose keys come from the authorizer, and one whose keys come from the header
+    const definition = (source: string) => ({
+      openapi: '3.0.1',
+      info: { title: 't', version: '1' },
+      'x-amazon-apigateway-api-key-source': source,
+      paths: { '/a': { get: { security: [{ Authorizer1: [], api_key: [] }], responses: { '200': { description: 'ok' } } } } },
+      components: { securitySchemes: { Authorizer1: { type: 'apiKey', name: 'Authorization', in: 'header' }, api_key: { type: 'apiKey', name: 'x-api-key', in: 'header' } } },
+    });
+
+    // WHEN
+    const fromAuthorizer = clientFacingDocument(definition('AUTHORIZER')) as ReturnType<typeof definition>;
+    const fromHeader = clientFacingDocument(definition('HEADER')) as ReturnType<typeof definition>;
+
+    // THEN
+    expect(fromAuthorizer.paths['/a'].get.security).toEqual([{ Authorizer1: [] }]);
+    expect(Object.keys(fromAuthorizer.components.securitySchemes)).toEqual(['Authorizer1']);
+    expect(fromHeader.paths['/a'].get.security).toEqual([{ Authorizer1: [], api_key: [] }]);
+    expect(Object.keys(fromHeader.components.securitySchemes)).toEqual(['Authorizer1', 'api_key']);
+  });
+});
