@@ -24,6 +24,7 @@ import { clientFacingDocument, OpenApiDocumentFiles } from '../core/openapi/open
 import { resolveCors } from '../core/routing/cors';
 import type { CorsOptions } from '../core/routing/cors';
 import type { RouteOptions } from '../core/routing/route-options';
+import { grantOnRunTimeResources } from '../core/security/grants';
 import { ApiPatternsError, describeValue } from '../core/validation/errors';
 import { validateIntegerRange } from '../core/validation/validation';
 import { ApiWebAcl } from './api-web-acl';
@@ -72,10 +73,17 @@ export interface TenantKeyAuthorizerOptions {
    */
   readonly resultsCacheTtl?: Duration;
   /**
-   * How long the authorizer keeps a customer's key value in memory (0 to 3600 s).
+   * How long the authorizer uses the keys it loaded (all this stage's keys, in one refresh) before
+   * loading them again (0 to 3600 s).
    * @default Duration.minutes(5)
    */
   readonly keyCacheTtl?: Duration;
+  /**
+   * How long the authorizer keeps using the keys it last loaded while refreshing them fails (API
+   * Gateway's management API throttled or unreachable), 0 to 86400 s; 0 never uses stale keys.
+   * @default Duration.hours(1)
+   */
+  readonly keyStaleTtl?: Duration;
 }
 
 /** The web ACL a MeteredPublicApi creates in front of its stage: its rules, and its alarms. */
@@ -392,13 +400,16 @@ export class MeteredPublicApi extends ApiBase {
   /**
    * The bundled tenant-key authorizer: verifies the caller's JWT, maps its tenant claim to that
    * customer's newest enabled key (named `<apiName>-<tenant>-v<n>`) and returns it as the usage
-   * identifier. It may read key values (`apigateway:GET` on API keys), nothing else.
+   * identifier, of the keys in a usage plan of the stage. It may read API keys with their values,
+   * the usage plans and their keys (`apigateway:GET`), nothing else.
    */
   private createTenantAuthorizer(options: TenantKeyAuthorizerOptions): IFunction {
     // The same checks and settings as ApiAuth.jwt (issuer, audience, JWKS URI, scopes).
     const jwt = new JwtAuthorization({ issuer: options.issuer, audience: options.audience, scopes: options.scopes, jwksUri: options.jwksUri });
     const keyCacheSeconds = (options.keyCacheTtl ?? Duration.minutes(5)).toSeconds({ integral: false });
     validateIntegerRange(this, 'TenantKeyCacheTtlInvalid', 'tenantAuthorizer.keyCacheTtl (seconds)', keyCacheSeconds, 0, 3600);
+    const keyStaleSeconds = (options.keyStaleTtl ?? Duration.hours(1)).toSeconds({ integral: false });
+    validateIntegerRange(this, 'TenantKeyCacheTtlInvalid', 'tenantAuthorizer.keyStaleTtl (seconds)', keyStaleSeconds, 0, 86_400);
     const claim = options.tenantClaim ?? 'tenant_id';
     if (!/^[A-Za-z0-9_:./-]{1,128}$/.test(claim)) {
       throw new ApiPatternsError('TenantClaimInvalid', `tenantAuthorizer.tenantClaim must be a claim name (letters, digits and _ : . / -). Got: ${describeValue(claim)}`, this);
@@ -414,6 +425,7 @@ export class MeteredPublicApi extends ApiBase {
           TENANT_CLAIM: claim,
           KEY_NAME_PREFIX: `${this.apiName}-`,
           KEY_CACHE_SECONDS: String(keyCacheSeconds),
+          KEY_STALE_SECONDS: String(keyStaleSeconds),
           POWERTOOLS_SERVICE_NAME: this.apiName,
           POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         },
@@ -422,12 +434,22 @@ export class MeteredPublicApi extends ApiBase {
       { errors: false },
     );
     const stack = Stack.of(this);
+    const controlPlane = `arn:${stack.partition}:apigateway:${stack.region}::`;
     Grant.addToPrincipal({
       grantee: fn,
       actions: ['apigateway:GET'],
-      // GetApiKeys (by name, with values) reads the collection; no key id is known at synth.
-      resourceArns: [`arn:${stack.partition}:apigateway:${stack.region}::/apikeys`],
+      // GetApiKeys (by name prefix, with values) and GetUsagePlans read collections; no id is known at synth.
+      resourceArns: [`${controlPlane}/apikeys`, `${controlPlane}/usageplans`],
     });
+    // GetUsagePlanKeys of the plans that include the stage. The plans' ids are known at synth, but
+    // naming them here would make the function (which depends on its role's policy) depend on the
+    // plans, which depend on the stage, which depends on the function through the API's authorizer.
+    grantOnRunTimeResources(
+      fn,
+      ['apigateway:GET'],
+      `${controlPlane}/usageplans/*/keys`,
+      "The tenant-key authorizer lists the key ids of the usage plans that include its stage (GetUsagePlanKeys), which it finds at run time with GetUsagePlans; naming the plans' ids would make a dependency cycle (function, stage, plans). Read-only; the values it returns are readable through /apikeys anyway.",
+    );
     this._watchErrorCount('AuthorizerErrors', this.metricAuthorizerErrors(), `${this.apiName} (${this.stageName}): tenant-key authorizer errors (IdP, API keys or configuration)`);
     return fn;
   }

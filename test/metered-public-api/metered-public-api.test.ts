@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Duration, Validations } from 'aws-cdk-lib';
 import type { CfnElement, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
-import type { Template } from 'aws-cdk-lib/assertions';
+import { Template } from 'aws-cdk-lib/assertions';
 import { ApiKeySourceType } from 'aws-cdk-lib/aws-apigateway';
 import type { CfnRestApi, CfnStage } from 'aws-cdk-lib/aws-apigateway';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
@@ -258,6 +258,7 @@ describe('MeteredPublicApi key source and the tenant-key authorizer', () => {
       TENANT_CLAIM: 'tenant_id',
       KEY_NAME_PREFIX: 'catalog-',
       KEY_CACHE_SECONDS: '300',
+      KEY_STALE_SECONDS: '3600',
       POWERTOOLS_SERVICE_NAME: 'catalog',
       POWERTOOLS_METRICS_NAMESPACE: 'MeteredPublicApi',
       NODE_OPTIONS: '--enable-source-maps',
@@ -285,7 +286,7 @@ describe('MeteredPublicApi key source and the tenant-key authorizer', () => {
     expect(authorizerEnvironment(template).KEY_CACHE_SECONDS).toBe('3600');
   });
 
-  test("the authorizer's role may only read API keys: apigateway:GET on arn:<partition>:apigateway:<region>::/apikeys", () => {
+  test("the authorizer's role may only read API keys and usage plans: apigateway:GET on ::/apikeys, ::/usageplans and ::/usageplans/*/keys (acknowledged)", () => {
     const { template, stack, api } = tenantApi();
 
     const fn = api.tenantAuthorizerFunction!;
@@ -293,9 +294,13 @@ describe('MeteredPublicApi key source and the tenant-key authorizer', () => {
     const policies = Object.values(resourcesOf(template, 'AWS::IAM::Policy')).filter((p) => JSON.stringify(p.Properties.Roles).includes(roleId));
     const statements: Array<{ Action: string | string[]; Resource: unknown }> = policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
     const apigateway = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('apigateway:')));
+    const arn = (path: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':apigateway:', { Ref: 'AWS::Region' }, `::${path}`]] });
     expect(apigateway).toEqual([
-      { Action: 'apigateway:GET', Effect: 'Allow', Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':apigateway:', { Ref: 'AWS::Region' }, '::/apikeys']] } },
+      { Action: 'apigateway:GET', Effect: 'Allow', Resource: [arn('/apikeys'), arn('/usageplans')] },
+      { Action: 'apigateway:GET', Effect: 'Allow', Resource: arn('/usageplans/*/keys') },
     ]);
+    // The wildcard of the plans' keys is acknowledged for exactly that ARN, on the function's role.
+    expect(acknowledgedBelow(fn.role!)).toContain('AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:apigateway:<AWS::Region>::/usageplans/*/keys]');
     // Besides that, only what every function of the library has: its own log group and X-Ray.
     const others = statements.filter((s) => !apigateway.includes(s)).flatMap((s) => [s.Action].flat());
     expect(others.every((a) => a.startsWith('logs:') || a.startsWith('xray:'))).toBe(true);
@@ -719,5 +724,18 @@ describe('MeteredPublicApi public members', () => {
     const { template } = catalogApi();
 
     expect(Object.values(template.findOutputs('*')).map((o) => o.Description)).toContain('Base URL of catalog');
+  });
+});
+
+describe('MeteredPublicApi tenant-key authorizer: stale keys', () => {
+  test('keyStaleTtl reaches the function as KEY_STALE_SECONDS (default 3600), and must be 0 to 86400 whole seconds', () => {
+    // GIVEN / WHEN
+    const byDefault = catalogApi({ tenantAuthorizer: { ...TENANT_JWT } });
+    const set = catalogApi({ tenantAuthorizer: { ...TENANT_JWT, keyStaleTtl: Duration.minutes(10) } });
+
+    // THEN
+    expect(Template.fromStack(byDefault.stack).findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { KEY_STALE_SECONDS: '3600' } } } })).not.toEqual({});
+    expect(Template.fromStack(set.stack).findResources('AWS::Lambda::Function', { Properties: { Environment: { Variables: { KEY_STALE_SECONDS: '600' } } } })).not.toEqual({});
+    expect(() => catalogApi({ tenantAuthorizer: { ...TENANT_JWT, keyStaleTtl: Duration.days(2) } })).toThrow(/TenantKeyCacheTtlInvalid: tenantAuthorizer.keyStaleTtl \(seconds\) must be a whole number from 0 to 86400. Got: 172800/);
   });
 });
