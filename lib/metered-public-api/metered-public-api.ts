@@ -212,6 +212,7 @@ export class MeteredPublicApi extends ApiBase {
   private readonly keySource: ApiKeySourceType;
   private readonly functionOptions?: ApiFunctionOptions;
   private readonly basePath?: string;
+  private readonly defaultAuth?: Authorization;
 
   constructor(scope: Construct, id: string, props: MeteredPublicApiProps) {
     super(scope, id, ApiKind.REST, props);
@@ -224,7 +225,15 @@ export class MeteredPublicApi extends ApiBase {
     if (props.tenantAuthorizer && props.defaultAuth) {
       throw new ApiPatternsError('TenantAuthorizerAmbiguous', 'tenantAuthorizer and defaultAuth are both set: the tenant-key authorizer is the default authorization. Got: both', this);
     }
+    if (props.tenantAuthorizer && this.keySource !== ApiKeySourceType.AUTHORIZER) {
+      throw new ApiPatternsError(
+        'TenantAuthorizerKeySource',
+        `tenantAuthorizer hands API Gateway the caller's key, which it uses only with apiKeySource AUTHORIZER; with HEADER customers would still have to send x-api-key. Got: ${describeValue(this.keySource)}`,
+        this,
+      );
+    }
     const defaultAuth = props.tenantAuthorizer ? undefined : (props.defaultAuth ?? ApiAuth.none());
+    this.defaultAuth = defaultAuth;
     if (this.keySource === ApiKeySourceType.AUTHORIZER && !props.tenantAuthorizer && !(defaultAuth instanceof LambdaTokenAuthorization || defaultAuth instanceof LambdaRequestAuthorization)) {
       throw new ApiPatternsError(
         'KeySourceAuthorizerMissing',
@@ -352,6 +361,18 @@ export class MeteredPublicApi extends ApiBase {
       throw new ApiPatternsError('CachePerCustomerWithoutCache', `${prop}.cachePerCustomer needs cache on the route. Got: no cache`, this);
     }
     const perCustomerKey = cachePerCustomer && this.keySource === ApiKeySourceType.HEADER ? ['method.request.header.x-api-key'] : [];
+    if (this.keySource === ApiKeySourceType.AUTHORIZER && route.apiKeyRequired !== false) {
+      // Only a Lambda authorizer can hand API Gateway the key (usageIdentifierKey).
+      const auth = route.auth ?? this.defaultAuth;
+      const returnsKey = auth === undefined /* the tenant-key authorizer */ || auth instanceof LambdaTokenAuthorization || auth instanceof LambdaRequestAuthorization;
+      if (!returnsKey) {
+        throw new ApiPatternsError(
+          'RouteKeyUnavailable',
+          `${prop}.auth is ${auth.kindName}, which cannot hand API Gateway the caller's key (apiKeySource AUTHORIZER), so every call would be refused 403: use the API's authorizer, or apiKeyRequired: false. Got: ${auth.kindName}`,
+          this,
+        );
+      }
+    }
     this.routes.addRoute(prop, routeKey, {
       ...route,
       apiKeyRequired: route.apiKeyRequired ?? true,

@@ -129,7 +129,7 @@ export class UsageTiers extends Construct {
     private readonly props: UsageTiersProps,
   ) {
     super(scope, id);
-    if (props.tiers.length === 0) throw new ApiPatternsError('UsageTiersMissing', 'tiers must list at least one tier. Got: []', scope);
+    if (!props.tiers?.length) throw new ApiPatternsError('UsageTiersMissing', 'tiers must list at least one tier. Got: []', scope);
     props.tiers.forEach((tier, i) => this.addTier(scope, `tiers[${i}]`, tier));
   }
 

@@ -241,10 +241,14 @@ describe('MeteredPublicApi key source and the tenant-key authorizer', () => {
     expect(body['x-amazon-apigateway-api-key-source']).toBe('AUTHORIZER');
   });
 
-  test('an explicit apiKeySource HEADER wins over the tenantAuthorizer default', () => {
-    const { body } = tenantApi({ apiKeySource: ApiKeySourceType.HEADER });
+  test('apiKeySource HEADER with tenantAuthorizer fails: the key the authorizer hands over would be ignored', () => {
+    expect(() => tenantApi({ apiKeySource: ApiKeySourceType.HEADER })).toThrow(/TenantAuthorizerKeySource: .*Got: "HEADER"/);
+  });
 
-    expect(body['x-amazon-apigateway-api-key-source']).toBe('HEADER');
+  test('under AUTHORIZER, a keyed route whose auth cannot return the key fails; keyless, it passes', () => {
+    const jwt = ApiAuth.jwt({ issuer: 'https://admin.example.com/', audience: ['admin'] });
+    expect(() => tenantApi({ routes: { 'GET /admin': mockRoute({ auth: jwt }) } })).toThrow(/RouteKeyUnavailable: routes\["GET \/admin"\]\.auth is ApiAuth\.jwt/);
+    expect(() => tenantApi({ routes: { 'GET /admin': mockRoute({ auth: jwt, apiKeyRequired: false }) } })).not.toThrow();
   });
 
   test('creates the TenantKeyAuthorizerFunction with its defaults: claim tenant_id, key names <apiName>-, 300 s key cache, the JWT settings', () => {
@@ -450,7 +454,7 @@ describe('MeteredPublicApi key source and the tenant-key authorizer', () => {
   // 'AuthorizerErrors' in ApiAlarms [Alarms]". Both publish the same metric, so one alarm is enough.
   test('tenantAuthorizer with a route authorized by ApiAuth.jwt synthesizes, with one AuthorizerErrors alarm', () => {
     const { api, stack } = tenantApi({
-      routes: { 'GET /products': mockRoute(), 'GET /admin/usage': mockRoute({ auth: ApiAuth.jwt({ issuer: 'https://admin.example.com/', audience: ['admin'] }) }) },
+      routes: { 'GET /products': mockRoute(), 'GET /admin/usage': mockRoute({ auth: ApiAuth.jwt({ issuer: 'https://admin.example.com/', audience: ['admin'] }), apiKeyRequired: false }) },
     });
 
     templateOf(stack);

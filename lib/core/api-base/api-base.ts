@@ -1,4 +1,4 @@
-import { AspectPriority, Aspects, CfnOutput } from 'aws-cdk-lib';
+import { AspectPriority, Aspects, CfnOutput, Stack, Token } from 'aws-cdk-lib';
 import type { Alarm, Dashboard, IMetric, Metric, MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
@@ -14,16 +14,36 @@ import type { ApiMetrics } from '../observability/api-metrics';
 import { ApiObservability } from '../observability/api-observability';
 import { createStageLogGroup } from '../stage/stage-log-group';
 import type { StageProfile } from '../stage/stage-profile';
-import { ApiPatternsError } from '../validation/errors';
+import { ApiPatternsError, describeValue } from '../validation/errors';
 import { ApiKind } from './api-kind';
+
+/** The API names taken in each stack. */
+const API_NAMES = new WeakMap<Stack, Map<string, string>>();
+
+/** Fails when another API of the stack has the same name: their metrics, files and named resources would clash. */
+function claimApiName(api: Construct, name: string): void {
+  if (Token.isUnresolved(name)) return;
+  const stack = Stack.of(api);
+  let names = API_NAMES.get(stack);
+  if (!names) {
+    names = new Map();
+    API_NAMES.set(stack, names);
+  }
+  const other = names.get(name);
+  if (other !== undefined) {
+    throw new ApiPatternsError('ApiNameDuplicate', `apiName is taken by another API of this stack (${other}): their metrics, OpenAPI files and named resources would clash. Got: ${describeValue(name)}`, api);
+  }
+  names.set(name, api.node.path);
+}
 
 /** The props every API construct of this library shares. */
 export interface ApiBaseProps {
   /** The stage: name, throttling, logs, tracing, caching, retention, alarms. */
   readonly profile: StageProfile;
   /**
-   * Name of the API.
-   * @default - the construct path
+   * Name of the API, unique among the APIs of its stack (it names the REST `ApiName` metric
+   * dimension, the OpenAPI files, and the resources a construct names after it).
+   * @default - the construct path, with '-' for '/'
    */
   readonly apiName?: string;
   /**
@@ -100,6 +120,7 @@ export abstract class ApiBase extends Construct {
     props.profile.validate(this);
     Aspects.of(this).add(new ApiGatewayPermissionAcknowledger(), { priority: AspectPriority.MUTATING });
     this.apiName = props.apiName ?? this.node.path.replace(/\//g, '-');
+    claimApiName(this, this.apiName);
     this.stageName = props.profile.stageName;
   }
 

@@ -2,6 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import type { IConstruct } from 'constructs';
+import { ApiPatternsError, describeValue } from '../validation/errors';
 
 /** The prefix of API Gateway's OpenAPI extensions. */
 const EXTENSION_PREFIX = 'x-amazon-apigateway-';
@@ -25,7 +27,7 @@ export function clientFacingDocument(document: Record<string, unknown>): Record<
         .map(([key, child]) => [key, strip(child)]),
     );
   };
-  const client = strip(document) as Record<string, unknown>;
+  const client = strip(withAnyMethodExpanded(document)) as Record<string, unknown>;
   const schemes = ((client.components as Record<string, unknown> | undefined)?.securitySchemes ?? {}) as Record<string, Record<string, unknown>>;
   const hidden = new Set(keyFromAuthorizer ? Object.keys(schemes).filter((name) => schemes[name].type === 'apiKey' && schemes[name].name === 'x-api-key') : []);
   for (const name of hidden) delete schemes[name];
@@ -74,6 +76,9 @@ export function renderIntrinsics(value: unknown): unknown {
   return Object.fromEntries(keys.map((key) => [key, renderIntrinsics(obj[key])]));
 }
 
+/** Which construct of each app wrote each document file, so two APIs never overwrite each other's. */
+const WRITERS = new WeakMap<IConstruct, Map<string, string>>();
+
 /** Hook aws-cdk-lib calls on constructs that write their own files into the cloud assembly. */
 const CUSTOM_SYNTHESIS = Symbol.for('@aws-cdk/core:customSynthesis');
 
@@ -94,12 +99,55 @@ export class OpenApiDocumentFiles extends Construct {
   constructor(scope: Construct, id: string, props: OpenApiDocumentFilesProps) {
     super(scope, id);
     const stack = Stack.of(this);
+    // A name is a file name: anything but letters, digits, '.', '_' and '-' becomes '-'.
+    const fileName = props.fileName.replace(/[^A-Za-z0-9._-]/g, '-');
     (this as unknown as Record<symbol, unknown>)[CUSTOM_SYNTHESIS] = {
       onSynthesize: (session: { readonly outdir: string }) => {
+        const path = join(session.outdir, `${fileName}.openapi.json`);
+        let writers = WRITERS.get(this.node.root);
+        if (!writers) {
+          writers = new Map();
+          WRITERS.set(this.node.root, writers);
+        }
+        const writer = writers.get(path);
+        if (writer !== undefined && writer !== this.node.path) {
+          throw new ApiPatternsError(
+            'OpenApiFileClash',
+            `two APIs of one cloud assembly would write ${path}: give them different apiNames, or set openApiFiles: false on one. Got: ${describeValue(writer)} and ${describeValue(this.node.path)}`,
+            this,
+          );
+        }
+        writers.set(path, this.node.path);
         const definition = renderIntrinsics(stack.resolve(props.document)) as Record<string, unknown>;
-        writeFileSync(join(session.outdir, `${props.fileName}.openapi.json`), `${JSON.stringify(definition, null, 2)}\n`);
-        writeFileSync(join(session.outdir, `${props.fileName}.client.openapi.json`), `${JSON.stringify(clientFacingDocument(definition), null, 2)}\n`);
+        writeFileSync(path, `${JSON.stringify(definition, null, 2)}\n`);
+        writeFileSync(join(session.outdir, `${fileName}.client.openapi.json`), `${JSON.stringify(clientFacingDocument(definition), null, 2)}\n`);
       },
     };
   }
+}
+
+/** The methods an `ANY` route answers, for clients (API Gateway's any-method is an extension). */
+const ANY_METHODS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'];
+
+/**
+ * The document with each `x-amazon-apigateway-any-method` operation written out as one operation
+ * per method (with operation ids `<id>Get`, `<id>Post`, ...), where the path has none of its own.
+ */
+function withAnyMethodExpanded(document: Record<string, unknown>): Record<string, unknown> {
+  const paths = document.paths as Record<string, Record<string, unknown>> | undefined;
+  if (!paths) return document;
+  const expanded = Object.fromEntries(
+    Object.entries(paths).map(([path, item]) => {
+      const any = item['x-amazon-apigateway-any-method'] as Record<string, unknown> | undefined;
+      if (!any) return [path, item];
+      const methods = Object.fromEntries(
+        ANY_METHODS.filter((method) => !(method in item)).map((method) => [
+          method,
+          { ...any, ...(typeof any.operationId === 'string' ? { operationId: `${any.operationId}${method.charAt(0).toUpperCase()}${method.slice(1)}` } : {}) },
+        ]),
+      );
+      return [path, { ...item, ...methods }];
+    }),
+  );
+  return { ...document, paths: expanded };
 }

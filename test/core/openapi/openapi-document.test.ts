@@ -193,7 +193,6 @@ describe('clientFacingDocument()', () => {
       'x-amazon-apigateway-gateway-responses': { DEFAULT_4XX: { responseParameters: {} } },
       paths: {
         '/a': {
-          'x-amazon-apigateway-any-method': { responses: {} },
           get: {
             operationId: 'getA',
             parameters: [{ name: 'q', in: 'query', schema: { type: 'string' }, 'x-amazon-apigateway-param': true }],
@@ -355,5 +354,61 @@ describe('clientFacingDocument() with the key source AUTHORIZER', () => {
     expect(Object.keys(fromAuthorizer.components.securitySchemes)).toEqual(['Authorizer1']);
     expect(fromHeader.paths['/a'].get.security).toEqual([{ Authorizer1: [], api_key: [] }]);
     expect(Object.keys(fromHeader.components.securitySchemes)).toEqual(['Authorizer1', 'api_key']);
+  });
+});
+
+describe('clientFacingDocument() and ANY routes', () => {
+  test("writes an ANY route's operation out for each method the path has no operation of its own for", () => {
+    // GIVEN an ANY route (API Gateway's any-method extension) next to an explicit GET
+    const document = {
+      openapi: '3.0.1',
+      info: { title: 't', version: '1' },
+      paths: {
+        '/b': {
+          get: { operationId: 'getB', responses: { '200': { description: 'ok' } } },
+          'x-amazon-apigateway-any-method': { operationId: 'anyB', responses: { '200': { description: 'any' } }, 'x-amazon-apigateway-integration': { type: 'aws_proxy' } },
+        },
+      },
+    };
+
+    // WHEN
+    const client = clientFacingDocument(document) as { paths: Record<string, Record<string, { operationId: string }>> };
+
+    // THEN every method is there, the explicit GET kept, the others with their own operation ids
+    expect(Object.keys(client.paths['/b']).sort()).toEqual(['delete', 'get', 'head', 'options', 'patch', 'post', 'put']);
+    expect(client.paths['/b'].get.operationId).toBe('getB');
+    expect(client.paths['/b'].post.operationId).toBe('anyBPost');
+    expect(JSON.stringify(client)).not.toContain('x-amazon-apigateway');
+  });
+});
+
+describe('document files of several APIs', () => {
+  test('two APIs of one stage with the same apiName in different stacks fail at synth instead of overwriting each other', () => {
+    // GIVEN two stacks of one app, each with an API named "orders"
+    const outdir = mkdtempSync(join(tmpdir(), 'openapi-clash-'));
+    try {
+      const app = new App({ outdir });
+      for (const id of ['One', 'Two']) {
+        const stack = new Stack(app, id);
+        new ServerlessApi(stack, 'Api', { profile: StageProfile.dev(), apiName: 'orders', routes: { 'GET /a': { integration: RouteIntegration.mock(), auth: ApiAuth.none() } } });
+      }
+
+      // WHEN / THEN
+      expect(() => app.synth()).toThrow(/OpenApiFileClash: two APIs of one cloud assembly would write .*orders\.openapi\.json/);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+
+  test('two APIs of one stack cannot share an apiName', () => {
+    const outdir = mkdtempSync(join(tmpdir(), 'api-name-'));
+    try {
+      const stack = new Stack(new App({ outdir }), 'S');
+      const props = { profile: StageProfile.dev(), apiName: 'orders', routes: { 'GET /a': { integration: RouteIntegration.mock(), auth: ApiAuth.none() } } };
+      new ServerlessApi(stack, 'One', props);
+      expect(() => new ServerlessApi(stack, 'Two', props)).toThrow(/ApiNameDuplicate: apiName is taken by another API of this stack \(S\/One\)/);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
   });
 });
