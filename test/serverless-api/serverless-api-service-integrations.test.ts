@@ -1,4 +1,6 @@
-import type { Stack } from 'aws-cdk-lib';
+import { Validations } from 'aws-cdk-lib';
+import type { CfnElement, Stack } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AttributeType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
@@ -83,6 +85,14 @@ describe('AWS service integrations through a REST ServerlessApi', () => {
       expect.objectContaining({ Action: 'sts:AssumeRole', Principal: { Service: 'apigateway.amazonaws.com' } }),
     ]);
     expect(statementsOfRole(stack, integration.credentials).map((s) => (s as { Action: unknown }).Action)).toEqual([action]);
+    // Its inline policy, and nothing else of the role, carries the IAMNoInlinePolicy acknowledgment.
+    const role = stack.node.findAll().find((c) => c.node.defaultChild !== undefined && stack.getLogicalId(c.node.defaultChild as CfnElement) === roleId)!;
+    const acknowledgedOn = (c: IConstruct) =>
+      c.node.metadata.filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).flatMap((m) => Object.keys(m.data as Record<string, string>));
+    expect(acknowledgedOn(role.node.findChild('DefaultPolicy'))).toEqual(
+      expect.arrayContaining(['NIST.800.53.R5::NIST.800.53.R5-IAMNoInlinePolicy', 'HIPAA.Security::HIPAA.Security-IAMNoInlinePolicy', 'PCI.DSS.321::PCI.DSS.321-IAMNoInlinePolicy']),
+    );
+    expect(acknowledgedOn(role)).toEqual([]);
     // The integration's default body schema became the operation's model.
     expect(body.components.schemas).toEqual({ PostXRequest: schema });
     expect(operation.requestBody).toEqual({ required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/PostXRequest' } } } });

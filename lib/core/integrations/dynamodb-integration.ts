@@ -327,15 +327,15 @@ export class DynamoDbIntegration extends Integration {
   /** One role per API, table and action: the action on the table ARN (or each queried index ARN), and the table's key. */
   private role(binding: RouteBinding): IRole {
     const action = `dynamodb:${this.options.action}`;
+    let created: PolicyStatement | undefined;
     const role = serviceIntegrationRole(binding.scope, this.table, action, (r) => {
+      // The action's statement gathers the table and index ARNs of every route that uses the role.
+      created = new PolicyStatement({ actions: [action] });
+      r.addToPrincipalPolicy(created);
       this.table.encryptionKey?.grant(r, ...(this.options.action === DynamoDbAction.PUT_ITEM ? KMS_WRITE : KMS_READ));
     });
-    let statement = STATEMENTS.get(role);
-    if (!statement) {
-      statement = new PolicyStatement({ actions: [action] });
-      role.addToPrincipalPolicy(statement);
-      STATEMENTS.set(role, statement);
-    }
+    if (created) STATEMENTS.set(role, created);
+    const statement = STATEMENTS.get(role)!;
     const arn = this.options.indexName ? `${this.table.tableArn}/index/${this.options.indexName}` : this.table.tableArn;
     if (!statement.resources.includes(arn)) statement.addResources(arn);
     return role;
