@@ -373,12 +373,12 @@ export class MeteredPublicApi extends ApiBase {
         );
       }
     }
-    this.routes.addRoute(prop, routeKey, {
+    const added = this.routes.addRoute(prop, routeKey, {
       ...route,
       apiKeyRequired: route.apiKeyRequired ?? true,
       cache: route.cache ? { ...route.cache, keyParameters: [...(route.cache.keyParameters ?? []), ...perCustomerKey] } : undefined,
     });
-    this.routeKeys.push(`${routeKey.trim().split(/ +/)[0]} ${routeKey.trim().split(/ +/)[1]}`);
+    this.routeKeys.push(added.route.key);
   }
 
   private createWebAcl(options: MeteredWebAclOptions): ApiWebAcl {

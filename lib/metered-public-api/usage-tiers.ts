@@ -6,6 +6,7 @@ import type { IConstruct } from 'constructs';
 import { Construct } from 'constructs';
 import type { RouteThrottleOptions } from '../core/routing/route-options';
 import { validateRouteThrottle } from '../core/routing/route-table';
+import { pascalCase } from '../core/api-base/construct-ids';
 import { parseRouteKey } from '../core/routing/route-key';
 import { ApiPatternsError, describeValue } from '../core/validation/errors';
 import { isUnresolved, validateIntegerRange } from '../core/validation/validation';
@@ -85,15 +86,6 @@ const MAX_ROUTE_THROTTLES = 20;
 /** The offsets each quota period allows. */
 const OFFSET_MAX: Record<string, number> = { [Period.DAY]: 0, [Period.WEEK]: 6, [Period.MONTH]: 27 };
 
-/** `payment-service` -> `PaymentService`: a construct-id word from a name. */
-function pascal(name: string): string {
-  return name
-    .split(/[^A-Za-z0-9]+/)
-    .filter((w) => w !== '')
-    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
-    .join('');
-}
-
 /** Props of {@link UsageTiers}. */
 export interface UsageTiersProps {
   /** The API name: plan names and key names start with it. */
@@ -143,7 +135,7 @@ export class UsageTiers extends Construct {
     if (this.customers.has(customer.name)) {
       throw new ApiPatternsError('CustomerDuplicate', `${prop}.name repeats a customer of this API. Got: ${describeValue(customer.name)}`, scope);
     }
-    this.claimIdWord(scope, `${prop}.name`, 'CustomerDuplicate', `customer:${pascal(customer.name).toLowerCase()}`, customer.name);
+    this.claimIdWord(scope, `${prop}.name`, 'CustomerDuplicate', `customer:${pascalCase(customer.name).toLowerCase()}`, customer.name);
     this.planOf(scope, `${prop}.tier`, customer.tier);
     const keys = customer.keys ?? [{ version: 1 }];
     if (keys.length === 0) throw new ApiPatternsError('CustomerKeysInvalid', `${prop}.keys must list at least one key. Got: []`, scope);
@@ -155,7 +147,7 @@ export class UsageTiers extends Construct {
       versions.add(key.version);
       const plan = this.planOf(scope, `${keyProp}.tier`, key.tier ?? customer.tier);
       const value = key.value ? keyValue(scope, `${keyProp}.value`, key.value) : undefined;
-      const id = `${pascal(customer.name)}KeyV${key.version}`;
+      const id = `${pascalCase(customer.name)}KeyV${key.version}`;
       const apiKey = new CfnApiKey(this, id, {
         name: `${this.props.apiName}-${customer.name}-v${key.version}`,
         description: `${this.props.apiName}: key ${key.version} of ${customer.name}`,
@@ -163,7 +155,7 @@ export class UsageTiers extends Construct {
         value,
       });
       // The association's id names the tier: moving a key to another plan is a new association.
-      new CfnUsagePlanKey(this, `${id}${pascal(key.tier ?? customer.tier)}`, { keyId: apiKey.ref, keyType: 'API_KEY', usagePlanId: plan.ref });
+      new CfnUsagePlanKey(this, `${id}${pascalCase(key.tier ?? customer.tier)}`, { keyId: apiKey.ref, keyType: 'API_KEY', usagePlanId: plan.ref });
       this.keys[`${customer.name}-v${key.version}`] = apiKey;
     });
     this.customers.add(customer.name);
@@ -172,7 +164,7 @@ export class UsageTiers extends Construct {
   private addTier(scope: IConstruct, prop: string, tier: UsageTier): void {
     checkName(scope, `${prop}.name`, tier.name, 'UsageTierNameInvalid');
     if (this.plans[tier.name]) throw new ApiPatternsError('UsageTierDuplicate', `${prop}.name repeats a tier of this API. Got: ${describeValue(tier.name)}`, scope);
-    this.claimIdWord(scope, `${prop}.name`, 'UsageTierDuplicate', `tier:${pascal(tier.name).toLowerCase()}`, tier.name);
+    this.claimIdWord(scope, `${prop}.name`, 'UsageTierDuplicate', `tier:${pascalCase(tier.name).toLowerCase()}`, tier.name);
     if (tier.rateLimit === undefined || tier.burstLimit === undefined) {
       throw new ApiPatternsError('UsageTierRateMissing', `${prop} needs rateLimit and burstLimit. Got: ${describeValue({ rateLimit: tier.rateLimit, burstLimit: tier.burstLimit })}`, scope);
     }
@@ -191,14 +183,16 @@ export class UsageTiers extends Construct {
       );
     }
     const methodThrottles: Record<string, { rateLimit: number; burstLimit: number }> = {};
+    const throttledKeys: string[] = [];
     for (const [routeKey, throttle] of throttles) {
       const at = `${prop}.routeThrottles[${JSON.stringify(routeKey)}]`;
       const route = parseRouteKey(scope, at, routeKey);
+      throttledKeys.push(route.key);
       validateRouteThrottle(scope, at, throttle);
       // `{resourcePath}/{httpMethod}`, the method as API Gateway names it (ANY for an any-method route).
       methodThrottles[`${route.path}/${route.method}`] = { rateLimit: throttle.rateLimit, burstLimit: throttle.burstLimit };
     }
-    const plan = new CfnUsagePlan(this, `${pascal(tier.name)}Plan`, {
+    const plan = new CfnUsagePlan(this, `${pascalCase(tier.name)}Plan`, {
       usagePlanName: `${this.props.apiName}-${tier.name}`,
       description: tier.description ?? `${this.props.apiName} tier ${tier.name}`,
       throttle: { rateLimit: tier.rateLimit, burstLimit: tier.burstLimit },
@@ -218,8 +212,7 @@ export class UsageTiers extends Construct {
       plan.node.addValidation({
         validate: () => {
           const keys = new Set(this.props.routeKeys());
-          return throttles
-            .map(([routeKey]) => parseRouteKey(scope, prop, routeKey).key)
+          return throttledKeys
             .filter((key) => !keys.has(key))
             .map((key) => `UsageTierRouteUnknown: ${prop}.routeThrottles names ${describeValue(key)}, which is not a route of this API. Got: ${describeValue([...keys])}`);
         },

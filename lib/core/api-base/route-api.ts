@@ -19,9 +19,11 @@ import type { FunctionAlarmOptions } from '../observability/alarms';
 import type { ResolvedCors } from '../routing/cors';
 import type { RouteOptions } from '../routing/route-options';
 import { RouteTable } from '../routing/route-table';
+import type { TableRoute } from '../routing/route-table';
 import type { StageProfile } from '../stage/stage-profile';
 import { ApiPatternsError, describeValue } from '../validation/errors';
 import { ApiKind } from './api-kind';
+import { pascalCase } from './construct-ids';
 
 /** A path relative to the app's directory, with forward slashes. */
 function relativeToApp(path: string): string {
@@ -30,11 +32,7 @@ function relativeToApp(path: string): string {
 
 /** The construct id of an entry's function, from its path relative to the app: `lambda/items/handler.ts` -> `LambdaItemsHandlerFunction`. */
 function entryFunctionId(entry: string): string {
-  const words = relativeToApp(entry)
-    .replace(/\.[cm]?[jt]sx?$/, '')
-    .split(/[^A-Za-z0-9]+/)
-    .filter((word) => word !== '');
-  return `${words.map((word) => word.charAt(0).toUpperCase() + word.slice(1)).join('')}Function`;
+  return `${pascalCase(relativeToApp(entry).replace(/\.[cm]?[jt]sx?$/, ''))}Function`;
 }
 
 /** The entries of an options object whose value is set. */
@@ -148,9 +146,11 @@ export class RouteApi {
     this.routeTable.useDefaultAuth(auth);
   }
 
-  /** Checks a route and renders it. */
-  public addRoute(prop: string, routeKey: string, options: RouteOptions): void {
-    this.backend.addRoute(this.routeTable.add(prop, routeKey, options));
+  /** Checks a route and renders it; returns the checked route. */
+  public addRoute(prop: string, routeKey: string, options: RouteOptions): TableRoute {
+    const route = this.routeTable.add(prop, routeKey, options);
+    this.backend.addRoute(route);
+    return route;
   }
 
   /**

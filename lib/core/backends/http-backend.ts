@@ -6,7 +6,7 @@ import { acknowledgeGuardRule, acknowledgeRule } from '../compliance/acknowledgm
 import type { ApiCustomDomain } from '../domain/custom-domain';
 import type { RouteBinding } from '../integrations/integration';
 import { ApiMetrics } from '../observability/api-metrics';
-import { emptyDocument, OperationIds, operationKey, openApiPath, pathParameters } from '../openapi/operations';
+import { emptyDocument, OperationIds, operationKey, pathParameters } from '../openapi/operations';
 import type { TableRoute } from '../routing/route-table';
 import { throttleV2Route, v2StageOptions } from '../stage/v2-stage';
 import type { ApiBackend, ApiBackendProps } from './api-backend';
@@ -90,7 +90,7 @@ export class HttpBackend implements ApiBackend {
   /** Adds the route to the descriptive OpenAPI document. */
   private describe(r: TableRoute, schemeName: string | undefined): void {
     const paths = this.document.paths as Record<string, Record<string, unknown>>;
-    const item = (paths[openApiPath(r.route)] ??= {});
+    const item = (paths[r.route.path] ??= {});
     item[operationKey(r.route)] = {
       operationId: this.operationIds.next(r.route),
       ...(r.route.parameters.length > 0 ? { parameters: pathParameters(r.route) } : {}),

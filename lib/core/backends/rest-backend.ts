@@ -13,7 +13,7 @@ import { acknowledgeGuardRule, acknowledgeRule, acknowledgeRuleInPacks, REASONS 
 import type { ApiCustomDomain } from '../domain/custom-domain';
 import type { RouteBinding } from '../integrations/integration';
 import { ApiMetrics } from '../observability/api-metrics';
-import { emptyDocument, OperationIds, operationKey, openApiPath, pathParameters, requestParameterObjects } from '../openapi/operations';
+import { emptyDocument, OperationIds, operationKey, pathParameters, requestParameterObjects } from '../openapi/operations';
 import { toOpenApiSchema } from '../routing/request-schema';
 import type { TableRoute } from '../routing/route-table';
 import { accessLogFormat } from '../stage/access-log-format';
@@ -148,7 +148,7 @@ export class RestBackend implements ApiBackend {
       produce: () => [...((Stack.of(scope).resolve(stageWide) as unknown[] | undefined) ?? []), ...this.routeMethodSettings],
     });
 
-    acknowledgeRule(this.api, 'AwsSolutions', 'APIG2', STAGE_REASONS.validation);
+    acknowledgeRule(this.api.node.defaultChild!, 'AwsSolutions', 'APIG2', STAGE_REASONS.validation);
     if (props.webAclArn) {
       new CfnWebACLAssociation(scope, 'WebAclAssociation', { resourceArn: this.stage.stageArn, webAclArn: props.webAclArn });
     } else if (!props.webAclAssociatedByConstruct) {
@@ -214,11 +214,10 @@ export class RestBackend implements ApiBackend {
       responses: config.responses ?? { '200': { description: 'The answer of the backend' } },
       'x-amazon-apigateway-integration': integration,
     };
-    const path = openApiPath(route);
-    const item = (this.paths[path] ??= {});
+    // A greedy `{name+}` stays as API Gateway writes it.
+    const item = (this.paths[route.path] ??= {});
     item[operationKey(route)] = operation;
     if (this.props.cors && route.method !== 'OPTIONS' && !('options' in item)) item.options = this.preflightOperation(route.parameters.length > 0 ? pathParameters(route) : undefined);
-    if (route.method === 'OPTIONS' && this.props.cors) item.options = operation;
   }
 
   /** The operation's security requirement: its authorization, and the API key when required. */

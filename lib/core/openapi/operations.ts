@@ -51,11 +51,6 @@ function splitWords(text: string): string[] {
   return text.split(/[^A-Za-z0-9]+/).filter((w) => w !== '');
 }
 
-/** The OpenAPI path of a route; a greedy `{name+}` stays as API Gateway writes it. */
-export function openApiPath(route: ParsedRouteKey): string {
-  return route.path;
-}
-
 /** The OpenAPI parameter objects of a route's path parameters (all required). */
 export function pathParameters(route: ParsedRouteKey): Array<Record<string, unknown>> {
   return route.parameters.map((name) => ({ name, in: 'path', required: true, schema: { type: 'string' } }));
