@@ -49,6 +49,8 @@ export { DynamoDbAction, DynamoDbIntegration, DynamoDbKeySource } from './core/i
 export type { DynamoDbIntegrationOptions, DynamoDbKeyAttribute, DynamoDbKeyMapping } from './core/integrations/dynamodb-integration';
 export { HttpTransformIntegration, HttpTransformValue } from './core/integrations/http-transform-integration';
 export type { HttpTransformIntegrationOptions } from './core/integrations/http-transform-integration';
+export { PrivateIntegration } from './core/integrations/private-integration';
+export type { CloudMapIntegrationOptions, PrivateAlbIntegrationOptions, PrivateIntegrationOptions, PrivateNlbIntegrationOptions } from './core/integrations/private-integration';
 
 // Authorization
 export { ApiAuth } from './core/auth/api-auth';
@@ -63,6 +65,14 @@ export { LambdaTokenAuthorization } from './core/auth/lambda-token-authorization
 export type { LambdaTokenAuthOptions } from './core/auth/lambda-token-authorization';
 export { LambdaRequestAuthorization } from './core/auth/lambda-request-authorization';
 export type { LambdaRequestAuthOptions } from './core/auth/lambda-request-authorization';
+
+// PrivateEcsApi
+export { PrivateBackend, PrivateEcsApi } from './private-ecs-api/private-ecs-api';
+export type { PrivateEcsApiProps, PrivateEcsEndpointOptions, PrivateEcsTlsOptions } from './private-ecs-api/private-ecs-api';
+export { PrivateEcsService } from './private-ecs-api/private-ecs-service';
+export type { PrivateEcsAutoScaling, PrivateEcsHealthCheck, PrivateEcsRouteOptions, PrivateEcsServiceProps } from './private-ecs-api/private-ecs-service';
+export { VpcEgress } from './private-ecs-api/ecs-network';
+export type { PrivateEcsVpcOptions } from './private-ecs-api/ecs-network';
 
 // Custom domains
 export { ApiCustomDomain } from './core/domain/custom-domain';

@@ -10,6 +10,10 @@ import { StepFunctionsIntegration } from './step-functions-integration';
 import type { StepFunctionsIntegrationOptions } from './step-functions-integration';
 import type { IStream } from 'aws-cdk-lib/aws-kinesis';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { ApplicationListener, NetworkListener } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import type { IService } from 'aws-cdk-lib/aws-servicediscovery';
+import { PrivateIntegration } from './private-integration';
+import type { CloudMapIntegrationOptions, PrivateAlbIntegrationOptions, PrivateNlbIntegrationOptions } from './private-integration';
 import { EntryIntegration } from './entry-integration';
 import type { EntryIntegrationOptions } from './entry-integration';
 import { FunctionIntegration } from './function-integration';
@@ -104,6 +108,30 @@ export class RouteIntegration {
    */
   public static httpTransform(url: string, options: HttpTransformIntegrationOptions = {}): HttpTransformIntegration {
     return new HttpTransformIntegration(url, options);
+  }
+
+  /**
+   * HTTP proxy to an internal Application Load Balancer through a VPC link v2 (REST and HTTP). The
+   * backend receives the route's path, without the stage.
+   */
+  public static privateAlb(listener: ApplicationListener, options: PrivateAlbIntegrationOptions): PrivateIntegration {
+    return PrivateIntegration.applicationLoadBalancer(listener, options);
+  }
+
+  /**
+   * HTTP proxy to an internal Network Load Balancer through a VPC link: v1 on REST APIs, v2 on
+   * HTTP APIs. The backend receives the route's path, without the stage.
+   */
+  public static privateNlb(listener: NetworkListener, options: PrivateNlbIntegrationOptions): PrivateIntegration {
+    return PrivateIntegration.networkLoadBalancer(listener, options);
+  }
+
+  /**
+   * HTTP proxy to the instances of a Cloud Map service through a VPC link v2, with no load balancer
+   * (HTTP APIs only). The backend receives the route's path, without the stage.
+   */
+  public static cloudMap(service: IService, options: CloudMapIntegrationOptions): PrivateIntegration {
+    return PrivateIntegration.cloudMap(service, options);
   }
 
   private constructor() {}

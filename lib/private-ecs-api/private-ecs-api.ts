@@ -1,0 +1,689 @@
+import { Duration } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
+import { MathExpression, Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import type { MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
+import type { Construct } from 'constructs';
+import { ApiBase } from '../core/api-base/api-base';
+import type { ApiBaseProps } from '../core/api-base/api-base';
+import { ApiKind } from '../core/api-base/api-kind';
+import { pascalCase } from '../core/api-base/construct-ids';
+import { RouteApi } from '../core/api-base/route-api';
+import type { Authorization } from '../core/auth/authorization';
+import { acknowledgeGuardRule, acknowledgeRule, acknowledgeRuleInPacks } from '../core/compliance/acknowledgments';
+import type { ApiFunctionOptions } from '../core/functions/api-function';
+import { PrivateIntegration } from '../core/integrations/private-integration';
+import { clientFacingDocument, OpenApiDocumentFiles } from '../core/openapi/openapi-document';
+import { resolveCors } from '../core/routing/cors';
+import type { CorsOptions } from '../core/routing/cors';
+import { ApiFeature, requireFeature } from '../core/routing/protocol-features';
+import { ApiPatternsError, describeValue } from '../core/validation/errors';
+import { validateIntegerRange } from '../core/validation/validation';
+import { EcsNetwork } from './ecs-network';
+import type { PrivateEcsVpcOptions } from './ecs-network';
+import { validateFargateSize } from './fargate-size';
+import { PrivateEcsService } from './private-ecs-service';
+import type { PrivateEcsRouteOptions, PrivateEcsServiceProps } from './private-ecs-service';
+
+/** What carries requests from the VPC link to the tasks. */
+export enum PrivateBackend {
+  /** An internal ALB with a listener rule per service path prefix; VPC link v2 on REST and HTTP APIs. */
+  APPLICATION_LOAD_BALANCER = 'APPLICATION_LOAD_BALANCER',
+  /** An internal NLB with a listener per service port; VPC link v1 on REST, v2 on HTTP APIs. */
+  NETWORK_LOAD_BALANCER = 'NETWORK_LOAD_BALANCER',
+  /** No load balancer: tasks register in Cloud Map (SRV records) and the HTTP API reaches them through a VPC link v2. HTTP APIs only. */
+  CLOUD_MAP = 'CLOUD_MAP',
+}
+
+/** TLS from API Gateway to the load balancer. */
+export interface PrivateEcsTlsOptions {
+  /** An ACM certificate for `serverName` (API Gateway verifies it; the name needs no DNS record). */
+  readonly certificate: ICertificate;
+  /** The name API Gateway verifies the load balancer's certificate against. */
+  readonly serverName: string;
+}
+
+/** A private REST endpoint, reachable only through the given `execute-api` interface VPC endpoints. */
+export interface PrivateEcsEndpointOptions {
+  /** The `execute-api` interface endpoints that may call the API; at least one. */
+  readonly vpcEndpoints: ec2.IInterfaceVpcEndpoint[];
+}
+
+/** Props of {@link PrivateEcsApi}. */
+export interface PrivateEcsApiProps extends ApiBaseProps {
+  /**
+   * `ApiKind.REST` or `ApiKind.HTTP`. Asking an HTTP API for a REST-only feature fails at synth.
+   * @default ApiKind.REST
+   */
+  readonly kind?: ApiKind;
+  /**
+   * What the VPC link reaches: an ALB, an NLB, or Cloud Map (HTTP APIs only).
+   * @default PrivateBackend.APPLICATION_LOAD_BALANCER
+   */
+  readonly backend?: PrivateBackend;
+  /** The services, at least one. */
+  readonly services: PrivateEcsServiceProps[];
+  /**
+   * The VPC: its private (or isolated) subnets hold the load balancer, the VPC link and the tasks.
+   * @default - a new VPC (see vpcOptions)
+   */
+  readonly vpc?: ec2.IVpc;
+  /**
+   * The VPC the construct creates when `vpc` is not given.
+   * @default - two AZs, isolated subnets, VPC endpoints, flow logs
+   */
+  readonly vpcOptions?: PrivateEcsVpcOptions;
+  /**
+   * Description of the API.
+   * @default - none
+   */
+  readonly description?: string;
+  /**
+   * Authorization of every route that does not set its own.
+   * @default - none: each route needs `auth` (`ApiAuth.none()` for an explicitly public route)
+   */
+  readonly defaultAuth?: Authorization;
+  /**
+   * CORS for browser clients.
+   * @default - no CORS
+   */
+  readonly cors?: CorsOptions;
+  /**
+   * Options for functions the construct creates (the bundled JWT authorizer).
+   * @default - see ApiFunctionOptions
+   */
+  readonly functionOptions?: ApiFunctionOptions;
+  /**
+   * X-Ray tracing on the stage. REST only.
+   * @default - the profile's `tracing` on REST
+   */
+  readonly tracing?: boolean;
+  /**
+   * A REGIONAL web ACL to associate with the stage. REST only.
+   * @default - none
+   */
+  readonly webAclArn?: string;
+  /**
+   * TLS from API Gateway to the load balancer.
+   * @default - HTTP inside the VPC
+   */
+  readonly tls?: PrivateEcsTlsOptions;
+  /**
+   * Make the REST API private: reachable only through these `execute-api` VPC endpoints, with a
+   * resource policy that denies every other caller. REST only.
+   * @default - a Regional endpoint
+   */
+  readonly privateEndpoint?: PrivateEcsEndpointOptions;
+  /**
+   * Write load-balancer access logs to an encrypted bucket the construct creates (NLBs log TLS listeners only).
+   * @default true
+   */
+  readonly loadBalancerAccessLogs?: boolean;
+  /**
+   * Protect the load balancer from deletion.
+   * @default - true on a production profile
+   */
+  readonly deletionProtection?: boolean;
+  /**
+   * CloudWatch Container Insights on the cluster.
+   * @default ecs.ContainerInsights.ENABLED
+   */
+  readonly containerInsights?: ecs.ContainerInsights;
+  /**
+   * Write the API's OpenAPI documents into the cloud assembly at synth.
+   * @default true
+   */
+  readonly openApiFiles?: boolean;
+}
+
+/** The CloudWatch namespace of the bundled JWT authorizer's `AuthorizerErrors`. */
+const METRICS_NAMESPACE = 'PrivateEcsApi';
+/** Service names: lowercase DNS labels (they name Cloud Map records, containers and log streams). */
+const SERVICE_NAME = /^[a-z][a-z0-9-]{0,31}$/;
+/** A path prefix: one or more segments of unreserved characters. */
+const PATH_PREFIX = /^(\/[A-Za-z0-9._~-]+)+$/;
+
+/** A stable ALB rule priority (1 to 50000) from a service's name, so adding or reordering services never swaps priorities. */
+function rulePriority(name: string): number {
+  let hash = 2166136261;
+  for (const ch of name) hash = Math.imul(hash ^ ch.charCodeAt(0), 16777619) >>> 0;
+  return 1 + (hash % 50000);
+}
+
+/** A service's checked settings. */
+interface ResolvedService {
+  readonly props: PrivateEcsServiceProps;
+  readonly prop: string;
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  readonly containerPort: number;
+  readonly desiredCount: number;
+  readonly healthCheckPath: string;
+  readonly pathPrefix: string;
+  readonly listenerPort?: number;
+}
+
+/**
+ * Containers behind API Gateway with nothing public but the API: API Gateway (REST or HTTP) -> VPC
+ * link -> internal ALB or NLB (or Cloud Map) -> ECS Fargate services in private subnets. The ALB
+ * admits only the VPC link's security group and the tasks only the load balancer's; the backend
+ * receives each route's own path, never the stage name. Routes, authorization, CORS, throttling,
+ * caching, custom domains, logs and alarms come from the library's core, as for the other constructs.
+ *
+ * @example
+ * new PrivateEcsApi(this, 'Orders', {
+ *   profile: StageProfile.prod(),
+ *   defaultAuth: ApiAuth.iam(),
+ *   services: [{ name: 'orders', image: ecs.ContainerImage.fromAsset('services/orders') }],
+ * });
+ */
+export class PrivateEcsApi extends ApiBase {
+  /** The CloudWatch namespace of the bundled JWT authorizer's `AuthorizerErrors`. */
+  public static readonly METRICS_NAMESPACE = METRICS_NAMESPACE;
+
+  /** What the VPC link reaches. */
+  public readonly backend: PrivateBackend;
+  /** The REST API (kind REST). */
+  public readonly restApi?: apigw.SpecRestApi;
+  /** The REST stage (kind REST). */
+  public readonly restStage?: apigw.Stage;
+  /** The HTTP API (kind HTTP). */
+  public readonly httpApi?: apigwv2.HttpApi;
+  /** The HTTP stage (kind HTTP). */
+  public readonly httpStage?: apigwv2.HttpStage;
+  /** The REST stage's execution-log group, when the profile logs execution. */
+  public readonly executionLogGroup?: ILogGroup;
+  /** The API's OpenAPI 3.0 definition. */
+  public readonly openApiDocument: Record<string, unknown>;
+  /** The VPC. */
+  public readonly vpc: ec2.IVpc;
+  /** The ECS cluster. */
+  public readonly cluster: ecs.Cluster;
+  /** The services, by name. */
+  public readonly services: Record<string, PrivateEcsService> = {};
+  /** The VPC link (v1) of a REST API in front of an NLB. */
+  public readonly vpcLink?: apigw.VpcLink;
+  /** The VPC link (v2) of every other path. */
+  public readonly vpcLinkV2?: apigwv2.VpcLink;
+  /** The VPC link (v2)'s security group: the only source the load balancer (or, with Cloud Map, the tasks) admit. */
+  public readonly vpcLinkSecurityGroup?: ec2.SecurityGroup;
+  /** The internal ALB. */
+  public readonly applicationLoadBalancer?: elbv2.ApplicationLoadBalancer;
+  /** The internal NLB. */
+  public readonly networkLoadBalancer?: elbv2.NetworkLoadBalancer;
+  /** The load balancer's security group. */
+  public readonly loadBalancerSecurityGroup?: ec2.SecurityGroup;
+  /** The ALB's listener. */
+  public readonly applicationListener?: elbv2.ApplicationListener;
+  /** The NLB's listeners, by service name. */
+  public readonly networkListeners: Record<string, elbv2.NetworkListener> = {};
+  /** The bucket of the load balancer's access logs. */
+  public readonly accessLogsBucket?: s3.Bucket;
+  /** The Cloud Map namespace (Cloud Map backend). */
+  public readonly namespace?: servicediscovery.PrivateDnsNamespace;
+
+  private readonly routes: RouteApi;
+  private readonly props: PrivateEcsApiProps;
+  private readonly listenerPorts: Record<string, number> = {};
+
+  constructor(scope: Construct, id: string, props: PrivateEcsApiProps) {
+    const kind = props.kind ?? ApiKind.REST;
+    super(scope, id, kind, props);
+    this.props = props;
+    this.backend = props.backend ?? PrivateBackend.APPLICATION_LOAD_BALANCER;
+    this.rejectMissingFeatures(kind);
+    const services = this.resolveServices(props.services);
+
+    const network = new EcsNetwork(this, 'Network', {
+      profile: props.profile,
+      vpc: props.vpc,
+      options: props.vpcOptions,
+      secrets: props.services.some((s) => Object.keys(s.secrets ?? {}).length > 0),
+    });
+    this.vpc = network.vpc;
+    this.cluster = new ecs.Cluster(this, 'Cluster', { vpc: this.vpc, containerInsightsV2: props.containerInsights ?? ecs.ContainerInsights.ENABLED });
+    if (this.backend === PrivateBackend.CLOUD_MAP) {
+      this.namespace = this.cluster.addDefaultCloudMapNamespace({
+        name: `${this.apiName.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'api'}.internal`,
+        type: servicediscovery.NamespaceType.DNS_PRIVATE,
+        vpc: this.vpc,
+        useForServiceConnect: false,
+      }) as servicediscovery.PrivateDnsNamespace;
+    }
+
+    const usesV1 = kind === ApiKind.REST && this.backend === PrivateBackend.NETWORK_LOAD_BALANCER;
+    if (!usesV1) {
+      this.vpcLinkSecurityGroup = new ec2.SecurityGroup(this, 'VpcLinkSecurityGroup', {
+        vpc: this.vpc,
+        allowAllOutbound: false,
+        description: `VPC link of ${this.apiName}: reaches the ${this.backend === PrivateBackend.CLOUD_MAP ? 'tasks' : 'load balancer'} only`,
+      });
+      this.vpcLinkV2 = new apigwv2.VpcLink(this, 'VpcLinkV2', { vpc: this.vpc, subnets: network.subnets, securityGroups: [this.vpcLinkSecurityGroup] });
+    }
+
+    const listenerProtocolPort = props.tls ? 443 : 80;
+    if (this.backend === PrivateBackend.APPLICATION_LOAD_BALANCER) {
+      this.loadBalancerSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
+        vpc: this.vpc,
+        allowAllOutbound: false,
+        description: `Internal ALB of ${this.apiName}: admits the VPC link only`,
+      });
+      this.applicationLoadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+        vpc: this.vpc,
+        vpcSubnets: network.subnets,
+        internetFacing: false,
+        securityGroup: this.loadBalancerSecurityGroup,
+        dropInvalidHeaderFields: true,
+        deletionProtection: props.deletionProtection ?? props.profile.production,
+      });
+      this.applicationListener = this.applicationLoadBalancer.addListener('Listener', {
+        port: listenerProtocolPort,
+        protocol: props.tls ? elbv2.ApplicationProtocol.HTTPS : elbv2.ApplicationProtocol.HTTP,
+        certificates: props.tls ? [props.tls.certificate] : undefined,
+        sslPolicy: props.tls ? elbv2.SslPolicy.RECOMMENDED_TLS : undefined,
+        open: false,
+        defaultAction: elbv2.ListenerAction.fixedResponse(404, { contentType: 'application/json', messageBody: '{"message":"Not Found"}' }),
+      });
+      this.vpcLinkSecurityGroup!.connections.allowTo(this.applicationLoadBalancer, ec2.Port.tcp(listenerProtocolPort), 'VPC link to the ALB listener');
+      if (!props.tls) this.acknowledgePlainListener(this.applicationListener, true);
+    } else if (this.backend === PrivateBackend.NETWORK_LOAD_BALANCER) {
+      this.loadBalancerSecurityGroup = new ec2.SecurityGroup(this, 'LoadBalancerSecurityGroup', {
+        vpc: this.vpc,
+        allowAllOutbound: false,
+        description: usesV1 ? `Internal NLB of ${this.apiName}: reached over PrivateLink by its VPC link only` : `Internal NLB of ${this.apiName}: admits the VPC link only`,
+      });
+      this.networkLoadBalancer = new elbv2.NetworkLoadBalancer(this, 'LoadBalancer', {
+        vpc: this.vpc,
+        vpcSubnets: network.subnets,
+        internetFacing: false,
+        securityGroups: [this.loadBalancerSecurityGroup],
+        crossZoneEnabled: true,
+        deletionProtection: props.deletionProtection ?? props.profile.production,
+        // A VPC link v1 reaches the NLB over PrivateLink; its traffic passes no security group rule, so the rules must not be enforced on it.
+        enforceSecurityGroupInboundRulesOnPrivateLinkTraffic: !usesV1,
+      });
+      if (usesV1) {
+        this.vpcLink = new apigw.VpcLink(this, 'VpcLink', { targets: [this.networkLoadBalancer], description: `${this.apiName} to its internal NLB` });
+      }
+    }
+    const loadBalancer = this.applicationLoadBalancer ?? this.networkLoadBalancer;
+    if (loadBalancer) this.configureLoadBalancer(loadBalancer, props);
+
+    for (const s of services) this.addService(s, network.subnets);
+
+    this.routes = new RouteApi(this, {
+      kind,
+      apiName: this.apiName,
+      description: props.description,
+      profile: props.profile,
+      accessLogGroup: this.accessLogGroup,
+      defaultAuth: props.defaultAuth,
+      cors: props.cors ? resolveCors(this, 'cors', props.cors) : undefined,
+      functionOptions: props.functionOptions,
+      tracing: props.tracing,
+      endpointType: props.privateEndpoint ? apigw.EndpointType.PRIVATE : undefined,
+      resourcePolicy: props.privateEndpoint ? this.privateEndpointPolicy(props.privateEndpoint) : undefined,
+      webAclArn: props.webAclArn,
+      handlerMetricsNamespace: METRICS_NAMESPACE,
+      authorizerErrors: this.metricAuthorizerErrors(),
+      createFunction: (fnId, fnProps, alarms) => this._createFunction(fnId, fnProps, alarms),
+      watchErrorCount: (alarmId, metric, what) => this._watchErrorCount(alarmId, metric, what),
+    });
+    this.restApi = this.routes.restApi;
+    this.restStage = this.routes.restStage;
+    this.httpApi = this.routes.httpApi;
+    this.httpStage = this.routes.httpStage;
+    this.executionLogGroup = this.routes.executionLogGroup;
+    this.openApiDocument = this.routes.backend.document;
+    this._setUpStage({
+      metrics: this.routes.backend.metrics,
+      executeApiUrl: this.routes.backend.url,
+      mapDomain: (domain, basePath) => this.routes.backend.mapDomain(domain, basePath),
+      caching: kind === ApiKind.REST && props.profile.caching !== undefined,
+      urlDescription: `Base URL of ${this.apiName}`,
+    });
+    if (props.openApiFiles ?? true) new OpenApiDocumentFiles(this, 'OpenApiFiles', { document: this.openApiDocument, fileName: this.apiName });
+
+    for (const s of services) this.addServiceRoutes(s);
+    this.watchBackend(services);
+  }
+
+  /** The client-facing variant of `openApiDocument`, for client generators. */
+  public clientOpenApiDocument(): Record<string, unknown> {
+    return clientFacingDocument(this.openApiDocument);
+  }
+
+  /** Latency (p90, 1 minute). */
+  public metricLatency(props?: MetricOptions): Metric {
+    return this.metrics.metricLatency(props);
+  }
+
+  /** Failures of the bundled JWT authorizer that are not the token's fault (namespace `PrivateEcsApi`; Sum, 1 minute). */
+  public metricAuthorizerErrors(props?: MetricOptions): Metric {
+    return this._handlerMetric(METRICS_NAMESPACE, 'AuthorizerErrors', props);
+  }
+
+  /** Props only REST APIs (or only some backends) can honour fail, naming the prop. */
+  private rejectMissingFeatures(kind: ApiKind): void {
+    const p = this.props;
+    if (kind === ApiKind.WEBSOCKET) {
+      throw new ApiPatternsError('ApiKindInvalid', `kind must be ApiKind.REST or ApiKind.HTTP. Got: ${describeValue(kind)}`, this);
+    }
+    const asked: Array<[unknown, ApiFeature]> = [
+      [p.privateEndpoint, ApiFeature.ENDPOINT_TYPE],
+      [p.webAclArn, ApiFeature.WAF],
+      [p.tracing, ApiFeature.STAGE_TRACING],
+      [p.profile.caching, ApiFeature.STAGE_CACHE],
+    ];
+    for (const [value, feature] of asked) {
+      if (value !== undefined && value !== false) requireFeature(this, kind, feature);
+    }
+    if (this.backend === PrivateBackend.CLOUD_MAP && kind !== ApiKind.HTTP) {
+      throw new ApiPatternsError('PrivateBackendUnsupported', `backend PrivateBackend.CLOUD_MAP needs kind ApiKind.HTTP: REST APIs reach a VPC through a load balancer only. Got: kind ${kind}`, this);
+    }
+    if (this.backend === PrivateBackend.CLOUD_MAP && p.tls) {
+      throw new ApiPatternsError('PrivateTlsUnsupported', 'tls needs a load balancer to terminate it; with PrivateBackend.CLOUD_MAP the tasks would have to. Got: tls with CLOUD_MAP', this);
+    }
+    if (p.privateEndpoint && p.privateEndpoint.vpcEndpoints.length === 0) {
+      throw new ApiPatternsError('PrivateEndpointVpcEndpointsMissing', 'privateEndpoint.vpcEndpoints must name at least one execute-api interface endpoint: nobody could call the API. Got: []', this);
+    }
+  }
+
+  /** Checks every service's props; returns them with their defaults. */
+  private resolveServices(list: PrivateEcsServiceProps[]): ResolvedService[] {
+    if (list.length === 0) throw new ApiPatternsError('ServicesMissing', 'services must name at least one service. Got: []', this);
+    const names = new Map<string, string>();
+    const prefixes = new Map<string, string>();
+    const ports = new Map<number, string>();
+    const alb = this.backend === PrivateBackend.APPLICATION_LOAD_BALANCER;
+    const nlb = this.backend === PrivateBackend.NETWORK_LOAD_BALANCER;
+    return list.map((p, i) => {
+      const prop = `services[${i}]`;
+      if (!SERVICE_NAME.test(p.name)) {
+        throw new ApiPatternsError('ServiceNameInvalid', `${prop}.name must be 1 to 32 lowercase letters, digits or '-', starting with a letter. Got: ${describeValue(p.name)}`, this);
+      }
+      if (names.has(p.name)) throw new ApiPatternsError('ServiceNameDuplicate', `${prop}.name is taken by ${names.get(p.name)}. Got: ${describeValue(p.name)}`, this);
+      names.set(p.name, prop);
+      const cpu = p.cpu ?? 256;
+      const memoryMiB = p.memoryMiB ?? 512;
+      validateFargateSize(this, prop, cpu, memoryMiB);
+      const containerPort = p.containerPort ?? 8080;
+      validateIntegerRange(this, 'ContainerPortInvalid', `${prop}.containerPort`, containerPort, 1, 65535);
+      const desiredCount = p.desiredCount ?? (this.profile.production ? 2 : 1);
+      validateIntegerRange(this, 'DesiredCountInvalid', `${prop}.desiredCount`, desiredCount, 0, 1000);
+      if (desiredCount === 0 && this.profile.production) {
+        throw new ApiPatternsError('DesiredCountZeroInProduction', `${prop}.desiredCount must be at least 1 on a production profile (stage ${describeValue(this.stageName)}): every request would fail. Got: 0`, this);
+      }
+      const healthCheckPath = p.healthCheck?.path ?? '/health';
+      if (!/^\/[\x21-\x7e]*$/.test(healthCheckPath) || healthCheckPath.length > 1024) {
+        throw new ApiPatternsError('HealthCheckPathInvalid', `${prop}.healthCheck.path must start with '/' and hold visible ASCII only (at most 1024 characters). Got: ${describeValue(healthCheckPath)}`, this);
+      }
+      this.validateHealthCheck(prop, p);
+      if (p.pathPrefix !== undefined && !alb) {
+        throw new ApiPatternsError(
+          'PathRoutingUnsupported',
+          `${prop}.pathPrefix needs PrivateBackend.APPLICATION_LOAD_BALANCER: ${nlb ? 'an NLB routes by port (listenerPort), not by path' : 'Cloud Map has no path rules; the routes choose the service'}. Got: ${describeValue(p.pathPrefix)}`,
+          this,
+        );
+      }
+      const pathPrefix = p.pathPrefix ?? `/${p.name}`;
+      if (!PATH_PREFIX.test(pathPrefix)) {
+        throw new ApiPatternsError('PathPrefixInvalid', `${prop}.pathPrefix must be '/' and one or more segments of letters, digits, '.', '_', '~' or '-', with no trailing '/'. Got: ${describeValue(pathPrefix)}`, this);
+      }
+      if (alb) {
+        for (const [other, otherProp] of prefixes) {
+          if (other === pathPrefix || other.startsWith(`${pathPrefix}/`) || pathPrefix.startsWith(`${other}/`)) {
+            throw new ApiPatternsError('PathPrefixDuplicate', `${prop}.pathPrefix overlaps ${otherProp}.pathPrefix ${describeValue(other)}: one ALB rule would take the other's requests. Got: ${describeValue(pathPrefix)}`, this);
+          }
+        }
+        prefixes.set(pathPrefix, prop);
+      }
+      if (p.listenerPort !== undefined && !nlb) {
+        throw new ApiPatternsError('ListenerPortUnsupported', `${prop}.listenerPort needs PrivateBackend.NETWORK_LOAD_BALANCER (a listener per service); ${alb ? 'an ALB routes by pathPrefix on one listener' : 'Cloud Map has no listeners'}. Got: ${describeValue(p.listenerPort)}`, this);
+      }
+      let listenerPort: number | undefined;
+      if (nlb) {
+        listenerPort = p.listenerPort ?? (this.props.tls ? 443 : 80);
+        validateIntegerRange(this, 'ListenerPortInvalid', `${prop}.listenerPort`, listenerPort, 1, 65535);
+        if (ports.has(listenerPort)) {
+          throw new ApiPatternsError('ListenerPortDuplicate', `${prop}.listenerPort is taken by ${ports.get(listenerPort)}: each service behind an NLB needs its own port. Got: ${listenerPort}`, this);
+        }
+        ports.set(listenerPort, prop);
+      }
+      this.validateAutoScaling(prop, p, desiredCount);
+      return { props: p, prop, cpu, memoryMiB, containerPort, desiredCount, healthCheckPath, pathPrefix, listenerPort };
+    });
+  }
+
+  private validateHealthCheck(prop: string, p: PrivateEcsServiceProps): void {
+    const hc = p.healthCheck ?? {};
+    if (hc.interval) validateIntegerRange(this, 'HealthCheckIntervalInvalid', `${prop}.healthCheck.interval (seconds)`, hc.interval.toSeconds(), 5, 300);
+    if (hc.healthyThresholdCount !== undefined) validateIntegerRange(this, 'HealthCheckThresholdInvalid', `${prop}.healthCheck.healthyThresholdCount`, hc.healthyThresholdCount, 2, 10);
+    if (hc.unhealthyThresholdCount !== undefined) validateIntegerRange(this, 'HealthCheckThresholdInvalid', `${prop}.healthCheck.unhealthyThresholdCount`, hc.unhealthyThresholdCount, 2, 10);
+  }
+
+  private validateAutoScaling(prop: string, p: PrivateEcsServiceProps, desiredCount: number): void {
+    const a = p.autoScaling;
+    if (!a) return;
+    const min = a.minCapacity ?? desiredCount;
+    validateIntegerRange(this, 'AutoScalingRangeInvalid', `${prop}.autoScaling.minCapacity`, min, this.profile.production ? 1 : 0, 1000);
+    validateIntegerRange(this, 'AutoScalingRangeInvalid', `${prop}.autoScaling.maxCapacity`, a.maxCapacity, Math.max(min, 1), 1000);
+    if (a.cpuTargetPercent !== undefined) validateIntegerRange(this, 'AutoScalingCpuTargetInvalid', `${prop}.autoScaling.cpuTargetPercent`, a.cpuTargetPercent, 10, 90);
+    if (a.requestsPerTarget !== undefined) {
+      if (this.backend !== PrivateBackend.APPLICATION_LOAD_BALANCER) {
+        throw new ApiPatternsError('RequestScalingUnsupported', `${prop}.autoScaling.requestsPerTarget needs PrivateBackend.APPLICATION_LOAD_BALANCER, whose target groups count requests. Got: ${describeValue(a.requestsPerTarget)}`, this);
+      }
+      validateIntegerRange(this, 'AutoScalingRequestsInvalid', `${prop}.autoScaling.requestsPerTarget`, a.requestsPerTarget, 1, 1_000_000);
+    }
+  }
+
+  /** Access logs, and what the compliance packs ask of an internal load balancer the API alone reaches. */
+  private configureLoadBalancer(lb: elbv2.BaseLoadBalancer, props: PrivateEcsApiProps): void {
+    if (props.loadBalancerAccessLogs ?? true) {
+      const bucket = new s3.Bucket(this, 'AccessLogsBucket', {
+        // ELB writes access logs to SSE-S3 buckets only.
+        encryption: s3.BucketEncryption.S3_MANAGED,
+        blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+        enforceSSL: true,
+        versioned: true,
+        objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        removalPolicy: props.profile.removalPolicy,
+        lifecycleRules: [{ expiration: Duration.days(props.profile.logRetention), noncurrentVersionExpiration: Duration.days(1) }],
+      });
+      (this as { accessLogsBucket?: s3.Bucket }).accessLogsBucket = bucket;
+      lb.logAccessLogs(bucket);
+      const reason = 'This bucket receives the load balancer\'s access logs; logging the log bucket itself would need yet another bucket.';
+      acknowledgeRule(bucket, 'AwsSolutions', 'S1', reason);
+      acknowledgeRuleInPacks(bucket, ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'], 'S3BucketLoggingEnabled', reason);
+      const sse = 'Elastic Load Balancing writes access logs only to buckets encrypted with SSE-S3 (AES-256), not SSE-KMS.';
+      acknowledgeRuleInPacks(bucket, ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'], 'S3DefaultEncryptionKMS', sse);
+      acknowledgeGuardRule(bucket, 's3_bucket_default_encryption_kms_check', sse);
+      acknowledgeGuardRule(bucket, 's3_bucket_logging_enabled_check', reason);
+      acknowledgeGuardRule(bucket, 's3_event_notifications_enabled_check', 'Only Elastic Load Balancing writes to this bucket; nothing acts on new log objects, and a notification target would add a function to the stack for no reader.');
+      acknowledgeGuardRule(
+        bucket,
+        's3_bucket_object_lock_enabled_check',
+        'Access logs expire after the profile\'s log retention through a lifecycle rule, and non-production stages delete the bucket with the stage; object lock would block both. Versioning keeps overwritten objects for a day.',
+      );
+      acknowledgeRuleInPacks(bucket, ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'], 'S3BucketReplicationEnabled', 'Access logs are kept for the profile\'s retention in one Region; replicate them from your log archive account if policy requires it.');
+    } else {
+      acknowledgeRule(lb, 'AwsSolutions', 'ELB2', 'Access logs are turned off by the API owner (loadBalancerAccessLogs: false); API Gateway\'s access logs record every request.');
+      acknowledgeRuleInPacks(lb, ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'], 'ELBLoggingEnabled', 'Access logs are turned off by the API owner (loadBalancerAccessLogs: false); API Gateway\'s access logs record every request.');
+    }
+    if (!(props.deletionProtection ?? props.profile.production)) {
+      const reason = 'Non-production stage (or deletionProtection: false): the load balancer holds no data and is recreated by the next deploy; production profiles turn deletion protection on.';
+      acknowledgeRuleInPacks(lb, ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'], 'ELBDeletionProtectionEnabled', reason);
+      acknowledgeGuardRule(lb, 'elbv2_deletion_protection_enabled_check', reason);
+    }
+    if (lb instanceof elbv2.ApplicationLoadBalancer) {
+      acknowledgeRuleInPacks(lb, ['NIST.800.53.R5', 'PCI.DSS.321'], 'ALBWAFEnabled', 'Internal ALB reachable only from the API\'s VPC link security group; a web ACL belongs in front of the API stage (webAclArn), where client traffic arrives.');
+    }
+  }
+
+  /** A listener without TLS: what the packs ask of it, and why it holds inside the VPC. */
+  private acknowledgePlainListener(listener: elbv2.BaseListener, alb: boolean): void {
+    const reason =
+      'Requests reach this internal listener from API Gateway\'s VPC link only, inside the VPC (its security group admits nothing else); ' +
+      'clients connect to API Gateway over TLS. Set tls (an ACM certificate) to encrypt this hop as well, as the demo app does.';
+    acknowledgeRuleInPacks(listener, ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'], 'ELBv2ACMCertificateRequired', reason);
+    if (alb) {
+      acknowledgeRuleInPacks(listener, ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'], 'ALBHttpToHttpsRedirection', reason);
+      acknowledgeGuardRule(listener, 'alb_http_to_https_redirection_check', reason);
+    }
+  }
+
+  /** Creates a service and attaches it to the load balancer (or Cloud Map). */
+  private addService(s: ResolvedService, subnets: ec2.SubnetSelection): void {
+    const service = new PrivateEcsService(this, `${pascalCase(s.props.name)}Service`, {
+      props: s.props,
+      profile: this.profile,
+      cluster: this.cluster,
+      subnets,
+      desiredCount: s.desiredCount,
+      cpu: s.cpu,
+      memoryMiB: s.memoryMiB,
+      containerPort: s.containerPort,
+      healthCheckPath: s.healthCheckPath,
+      cloudMap: this.backend === PrivateBackend.CLOUD_MAP,
+    });
+    this.services[s.props.name] = service;
+    const hc = s.props.healthCheck ?? {};
+    const healthCheck: elbv2.HealthCheck = {
+      path: s.healthCheckPath,
+      interval: hc.interval ?? Duration.seconds(15),
+      healthyThresholdCount: hc.healthyThresholdCount ?? 2,
+      unhealthyThresholdCount: hc.unhealthyThresholdCount ?? 2,
+      protocol: elbv2.Protocol.HTTP,
+    };
+    const targetId = pascalCase(s.props.name);
+    if (this.applicationListener) {
+      service.targetGroup = this.applicationListener.addTargets(targetId, {
+        priority: rulePriority(s.props.name),
+        conditions: [elbv2.ListenerCondition.pathPatterns([s.pathPrefix, `${s.pathPrefix}/*`])],
+        port: s.containerPort,
+        protocol: elbv2.ApplicationProtocol.HTTP,
+        targets: [service.service],
+        healthCheck,
+        deregistrationDelay: Duration.seconds(30),
+      });
+    } else if (this.networkLoadBalancer) {
+      const listener = this.networkLoadBalancer.addListener(`${targetId}Listener`, {
+        port: s.listenerPort!,
+        protocol: this.props.tls ? elbv2.Protocol.TLS : elbv2.Protocol.TCP,
+        certificates: this.props.tls ? [this.props.tls.certificate] : undefined,
+        sslPolicy: this.props.tls ? elbv2.SslPolicy.RECOMMENDED_TLS : undefined,
+      });
+      this.networkListeners[s.props.name] = listener;
+      if (!this.props.tls) this.acknowledgePlainListener(listener, false);
+      this.listenerPorts[s.props.name] = s.listenerPort!;
+      service.targetGroup = listener.addTargets(targetId, {
+        port: s.containerPort,
+        protocol: elbv2.Protocol.TCP,
+        targets: [service.service],
+        healthCheck,
+        deregistrationDelay: Duration.seconds(30),
+      });
+      service.service.connections.allowFrom(this.loadBalancerSecurityGroup!, ec2.Port.tcp(s.containerPort), 'NLB to the tasks');
+      if (this.vpcLinkSecurityGroup) this.vpcLinkSecurityGroup.connections.allowTo(this.loadBalancerSecurityGroup!, ec2.Port.tcp(s.listenerPort!), 'VPC link to the NLB listener');
+      // The NLB forwards to the tasks and runs their health checks.
+      this.loadBalancerSecurityGroup!.addEgressRule(service.securityGroup, ec2.Port.tcp(s.containerPort), 'NLB to the tasks');
+    } else {
+      service.service.connections.allowFrom(this.vpcLinkSecurityGroup!, ec2.Port.tcp(s.containerPort), 'VPC link to the tasks');
+    }
+    const scaling = s.props.autoScaling;
+    if (scaling) {
+      service.scaling = service.service.autoScaleTaskCount({ minCapacity: scaling.minCapacity ?? s.desiredCount, maxCapacity: scaling.maxCapacity });
+      service.scaling.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: scaling.cpuTargetPercent ?? 60 });
+      if (scaling.requestsPerTarget !== undefined && service.targetGroup instanceof elbv2.ApplicationTargetGroup) {
+        service.scaling.scaleOnRequestCount('Requests', { requestsPerTarget: scaling.requestsPerTarget, targetGroup: service.targetGroup });
+      }
+    }
+  }
+
+  /** The service's routes, each integrated with its load balancer (or Cloud Map service). */
+  private addServiceRoutes(s: ResolvedService): void {
+    const service = this.services[s.props.name];
+    const integration = this.integrationFor(service);
+    const routes: Record<string, PrivateEcsRouteOptions> = s.props.routes ?? { [`ANY ${s.pathPrefix}`]: {}, [`ANY ${s.pathPrefix}/{proxy+}`]: {} };
+    for (const [routeKey, options] of Object.entries(routes)) {
+      const prop = `${s.prop}.routes[${JSON.stringify(routeKey)}]`;
+      const path = routeKey.trim().split(/\s+/)[1] ?? '';
+      if (this.backend === PrivateBackend.APPLICATION_LOAD_BALANCER && path !== s.pathPrefix && !path.startsWith(`${s.pathPrefix}/`)) {
+        throw new ApiPatternsError(
+          'RouteOutsidePathPrefix',
+          `${prop}: the path must lie under the service's pathPrefix ${describeValue(s.pathPrefix)}, or the ALB would answer 404 (the backend receives the route's own path). Got: ${describeValue(path)}`,
+          this,
+        );
+      }
+      this.routes.addRoute(prop, routeKey, { ...options, integration });
+    }
+  }
+
+  private integrationFor(service: PrivateEcsService): PrivateIntegration {
+    const tlsServerName = this.props.tls?.serverName;
+    if (this.applicationListener) return PrivateIntegration.applicationLoadBalancer(this.applicationListener, { vpcLink: this.vpcLinkV2!, tlsServerName });
+    if (this.networkLoadBalancer) {
+      return PrivateIntegration.networkLoadBalancer(this.networkListeners[service.serviceName], { port: this.listenerPorts[service.serviceName], vpcLink: this.vpcLink, vpcLinkV2: this.vpcLinkV2, tlsServerName });
+    }
+    return PrivateIntegration.cloudMap(service.cloudMapService!, { vpcLink: this.vpcLinkV2! });
+  }
+
+  /** A resource policy that lets only the given VPC endpoints invoke the API. */
+  private privateEndpointPolicy(options: PrivateEcsEndpointOptions): iam.PolicyDocument {
+    const endpoints = options.vpcEndpoints.map((e) => e.vpcEndpointId);
+    return new iam.PolicyDocument({
+      statements: [
+        new iam.PolicyStatement({ effect: iam.Effect.ALLOW, principals: [new iam.AnyPrincipal()], actions: ['execute-api:Invoke'], resources: ['execute-api:/*'] }),
+        new iam.PolicyStatement({
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: ['execute-api:Invoke'],
+          resources: ['execute-api:/*'],
+          conditions: { StringNotEquals: { 'aws:SourceVpce': endpoints } },
+        }),
+      ],
+    });
+  }
+
+  /** Alarms and graphs of the load balancer and the services, next to the API's. */
+  private watchBackend(services: ResolvedService[]): void {
+    const label = `${this.apiName} (${this.stageName})`;
+    for (const s of services) {
+      const service = this.services[s.props.name];
+      const id = pascalCase(s.props.name);
+      const tg = service.targetGroup;
+      if (tg instanceof elbv2.ApplicationTargetGroup) {
+        this._watchThreshold(`${id}UnhealthyHosts`, tg.metrics.unhealthyHostCount({ statistic: 'Maximum', period: Duration.minutes(1) }), 1, 3, `${label} ${s.props.name}: unhealthy targets`);
+        this._watchThreshold(`${id}Target5xx`, tg.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { statistic: 'Sum', period: Duration.minutes(1) }), 5, 3, `${label} ${s.props.name}: target 5xx answers`);
+        this._watchThreshold(
+          `${id}ResponseTime`,
+          tg.metrics.targetResponseTime({ statistic: 'p90', period: Duration.minutes(1) }),
+          this.profile.alarmThresholds.integrationLatencyP90.toMilliseconds() / 1000,
+          5,
+          `${label} ${s.props.name}: target response time p90 (s)`,
+        );
+      } else if (tg instanceof elbv2.NetworkTargetGroup) {
+        this._watchThreshold(`${id}UnhealthyHosts`, tg.metrics.unHealthyHostCount({ statistic: 'Maximum', period: Duration.minutes(1) }), 1, 3, `${label} ${s.props.name}: unhealthy targets`);
+      }
+      this._watchThreshold(`${id}Cpu`, service.service.metricCpuUtilization({ period: Duration.minutes(1) }), 85, 5, `${label} ${s.props.name}: CPU utilization (%)`);
+      this._watchThreshold(`${id}Memory`, service.service.metricMemoryUtilization({ period: Duration.minutes(1) }), 85, 5, `${label} ${s.props.name}: memory utilization (%)`);
+      const dims = { ClusterName: this.cluster.clusterName, ServiceName: service.service.serviceName };
+      const containerInsights = (name: string): Metric => new Metric({ namespace: 'ECS/ContainerInsights', metricName: name, dimensionsMap: dims, statistic: 'Average', period: Duration.minutes(1) });
+      const missing = new MathExpression({
+        expression: 'desired - running',
+        usingMetrics: { desired: containerInsights('DesiredTaskCount'), running: containerInsights('RunningTaskCount') },
+        label: 'Tasks below desired',
+        period: Duration.minutes(1),
+      });
+      this._watchThreshold(`${id}TasksBelowDesired`, missing, 1, 5, `${label} ${s.props.name}: running tasks below desired`);
+    }
+  }
+}

@@ -1,0 +1,295 @@
+import { Duration } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
+import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
+import { Construct } from 'constructs';
+import { acknowledgeRule, acknowledgeRuleInPacks } from '../core/compliance/acknowledgments';
+import { createStageLogGroup } from '../core/stage/stage-log-group';
+import type { StageProfile } from '../core/stage/stage-profile';
+import type { Authorization } from '../core/auth/authorization';
+import type { RouteCacheOptions, RouteThrottleOptions } from '../core/routing/route-options';
+import type { JsonSchema } from 'aws-cdk-lib/aws-apigateway';
+
+/** The load balancer (or Cloud Map) health check of a service. */
+export interface PrivateEcsHealthCheck {
+  /**
+   * Path the load balancer requests; answers 200-399 count as healthy. Must start with `/`.
+   * @default '/health'
+   */
+  readonly path?: string;
+  /**
+   * Time between checks, 5 to 300 s.
+   * @default Duration.seconds(15)
+   */
+  readonly interval?: Duration;
+  /**
+   * Consecutive successes before a task receives traffic, 2 to 10.
+   * @default 2
+   */
+  readonly healthyThresholdCount?: number;
+  /**
+   * Consecutive failures before a task stops receiving traffic, 2 to 10.
+   * @default 2
+   */
+  readonly unhealthyThresholdCount?: number;
+  /**
+   * How long ECS ignores failing checks of a starting task.
+   * @default Duration.seconds(60)
+   */
+  readonly gracePeriod?: Duration;
+}
+
+/** Auto scaling of a service's task count. */
+export interface PrivateEcsAutoScaling {
+  /**
+   * Fewest tasks.
+   * @default - the service's desiredCount
+   */
+  readonly minCapacity?: number;
+  /** Most tasks; at least `minCapacity`. */
+  readonly maxCapacity: number;
+  /**
+   * Average CPU utilization (percent, 10 to 90) the task count tracks.
+   * @default 60
+   */
+  readonly cpuTargetPercent?: number;
+  /**
+   * Requests per task per minute the task count tracks (ALB only).
+   * @default - no request-count scaling
+   */
+  readonly requestsPerTarget?: number;
+}
+
+/** One route of a service: everything a route takes except its integration, which is the service. */
+export interface PrivateEcsRouteOptions {
+  /**
+   * How the route is authorized; `ApiAuth.none()` makes it public, as an explicit choice.
+   * @default - the API's `defaultAuth`; without one, the route fails at synth
+   */
+  readonly auth?: Authorization;
+  /**
+   * JSON schema the request body must match (REST only).
+   * @default - body not validated
+   */
+  readonly requestSchema?: JsonSchema;
+  /**
+   * Integration timeout: 50 ms to 29 s (REST) or 30 s (HTTP).
+   * @default - 29 s (REST), 30 s (HTTP)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Cache answers of this route (REST, on a profile with `caching`).
+   * @default - the profile's default TTL
+   */
+  readonly cache?: RouteCacheOptions;
+  /**
+   * Require an API key (REST only).
+   * @default false
+   */
+  readonly apiKeyRequired?: boolean;
+  /**
+   * Throttling of this route, below the stage's.
+   * @default - the stage's throttling
+   */
+  readonly throttle?: RouteThrottleOptions;
+}
+
+/** One containerized service behind a PrivateEcsApi. */
+export interface PrivateEcsServiceProps {
+  /** The service's name: lowercase letters, digits and '-', 1 to 32 characters, unique in the API. */
+  readonly name: string;
+  /** The container image: `ContainerImage.fromAsset(dir)` (built and pushed to ECR by `cdk deploy`) or `fromEcrRepository`. */
+  readonly image: ecs.ContainerImage;
+  /**
+   * CPU units of a task: 256, 512, 1024, 2048, 4096, 8192 or 16384.
+   * @default 256
+   */
+  readonly cpu?: number;
+  /**
+   * Memory of a task in MiB; only the sizes Fargate offers with `cpu`.
+   * @default 512
+   */
+  readonly memoryMiB?: number;
+  /**
+   * CPU architecture of the image.
+   * @default ecs.CpuArchitecture.X86_64
+   */
+  readonly cpuArchitecture?: ecs.CpuArchitecture;
+  /**
+   * The port the container listens on, 1 to 65535.
+   * @default 8080
+   */
+  readonly containerPort?: number;
+  /**
+   * Tasks to run, spread over the AZs. Never 0 on a production profile.
+   * @default - 2 on a production profile, 1 otherwise
+   */
+  readonly desiredCount?: number;
+  /**
+   * The path prefix an ALB routes to this service (listener rules for `prefix` and `prefix/*`);
+   * the service receives paths with the prefix. ALB only: an NLB routes by port.
+   * @default - `/<name>` with an ALB
+   */
+  readonly pathPrefix?: string;
+  /**
+   * The NLB listener port of this service, 1 to 65535, unique in the API. NLB only.
+   * @default - 80 (443 with `tls`)
+   */
+  readonly listenerPort?: number;
+  /**
+   * The health check.
+   * @default - GET /health every 15 s
+   */
+  readonly healthCheck?: PrivateEcsHealthCheck;
+  /**
+   * Plain environment variables (never secrets: they show in the task definition).
+   * @default - none
+   */
+  readonly environment?: Record<string, string>;
+  /**
+   * Secrets from Secrets Manager or SSM Parameter Store, injected as environment variables at start.
+   * @default - none
+   */
+  readonly secrets?: Record<string, ecs.Secret>;
+  /**
+   * Command of the container.
+   * @default - the image's
+   */
+  readonly command?: string[];
+  /**
+   * The user the container runs as (a non-root user is required by Control Tower's ECS controls).
+   * @default '1000'
+   */
+  readonly user?: string;
+  /**
+   * Mount the container's root filesystem read-only.
+   * @default true
+   */
+  readonly readonlyRootFilesystem?: boolean;
+  /**
+   * Auto scaling on CPU (and request count with an ALB).
+   * @default - a fixed desiredCount
+   */
+  readonly autoScaling?: PrivateEcsAutoScaling;
+  /**
+   * The API routes to this service, by route key. Paths are passed to the service as they are
+   * (with an ALB they must lie under `pathPrefix`).
+   * @default - `ANY <prefix>` and `ANY <prefix>/{proxy+}`, prefix being `pathPrefix` or `/<name>`
+   */
+  readonly routes?: Record<string, PrivateEcsRouteOptions>;
+}
+
+/** What {@link PrivateEcsService} gets from its API. Internal. */
+export interface PrivateEcsServiceConstructProps {
+  readonly props: PrivateEcsServiceProps;
+  readonly profile: StageProfile;
+  readonly cluster: ecs.ICluster;
+  readonly subnets: ec2.SubnetSelection;
+  readonly desiredCount: number;
+  readonly cpu: number;
+  readonly memoryMiB: number;
+  readonly containerPort: number;
+  readonly healthCheckPath: string;
+  /** Register the tasks in Cloud Map (SRV records) instead of a load balancer. */
+  readonly cloudMap: boolean;
+}
+
+/**
+ * One Fargate service of a PrivateEcsApi: its task definition (least-privilege task role, logs to a
+ * log group of the profile), its security group (which the API opens to the load balancer only),
+ * and its ECS service with the deployment circuit breaker. Public members let platform teams extend it.
+ */
+export class PrivateEcsService extends Construct {
+  /** The service's name. */
+  public readonly serviceName: string;
+  /** The ECS service. */
+  public readonly service: ecs.FargateService;
+  /** The task definition. */
+  public readonly taskDefinition: ecs.FargateTaskDefinition;
+  /** The application container. */
+  public readonly container: ecs.ContainerDefinition;
+  /** The role the application runs with: no permissions until you grant some. */
+  public readonly taskRole: iam.IRole;
+  /** The security group of the tasks. */
+  public readonly securityGroup: ec2.ISecurityGroup;
+  /** The container's log group. */
+  public readonly logGroup: ILogGroup;
+  /** The port the container listens on. */
+  public readonly containerPort: number;
+  /** The service's Cloud Map service (Cloud Map backend). */
+  public readonly cloudMapService?: servicediscovery.IService;
+  /** The target group (load balancer backends). */
+  public targetGroup?: elbv2.ApplicationTargetGroup | elbv2.NetworkTargetGroup;
+  /** The task count's scaling (with `autoScaling`). */
+  public scaling?: ecs.ScalableTaskCount;
+
+  constructor(scope: Construct, id: string, c: PrivateEcsServiceConstructProps) {
+    super(scope, id);
+    const { props, profile } = c;
+    this.serviceName = props.name;
+    this.containerPort = c.containerPort;
+    this.logGroup = createStageLogGroup(this, 'Logs', profile);
+    const taskRole = new iam.Role(this, 'TaskRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: `Task role of ${props.name}: grant it what the application needs`,
+    });
+    this.taskRole = taskRole;
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
+      cpu: c.cpu,
+      memoryLimitMiB: c.memoryMiB,
+      taskRole,
+      runtimePlatform: { cpuArchitecture: props.cpuArchitecture ?? ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+    });
+    this.container = this.taskDefinition.addContainer('App', {
+      containerName: props.name,
+      image: props.image,
+      // The container may use the whole task (Control Tower asks for a hard limit).
+      memoryLimitMiB: c.memoryMiB,
+      command: props.command,
+      environment: props.environment,
+      secrets: props.secrets,
+      user: props.user ?? '1000',
+      readonlyRootFilesystem: props.readonlyRootFilesystem ?? true,
+      essential: true,
+      portMappings: [{ containerPort: c.containerPort, protocol: ecs.Protocol.TCP }],
+      logging: ecs.LogDrivers.awsLogs({ streamPrefix: props.name, logGroup: this.logGroup, mode: ecs.AwsLogDriverMode.NON_BLOCKING }),
+    });
+    if (props.environment && Object.keys(props.environment).length > 0) {
+      acknowledgeRule(
+        this.taskDefinition,
+        'AwsSolutions',
+        'ECS2',
+        'The environment holds plain configuration set by the platform team; secrets reach the container only through `secrets` (Secrets Manager or SSM), which ECS injects at start.',
+      );
+    }
+    const executionRole = this.taskDefinition.obtainExecutionRole();
+    // ecr:GetAuthorizationToken has no resource-level permissions; every other statement names its resource.
+    const executionPolicy = executionRole.node.tryFindChild('DefaultPolicy');
+    if (executionPolicy) {
+      acknowledgeRule(executionPolicy, 'AwsSolutions', 'IAM5', 'ECS task execution role: ecr:GetAuthorizationToken supports only Resource "*" (AWS documents it so); image pulls and log writes name their repository and log group.', 'Resource::*');
+      acknowledgeRuleInPacks(executionPolicy, ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'], 'IAMNoInlinePolicy', 'The execution role\'s policy belongs to this one task definition and holds only the statements CDK generates for its image, logs and secrets.');
+    }
+
+    this.service = new ecs.FargateService(this, 'Service', {
+      cluster: c.cluster,
+      taskDefinition: this.taskDefinition,
+      desiredCount: c.desiredCount,
+      vpcSubnets: c.subnets,
+      assignPublicIp: false,
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      circuitBreaker: { enable: true, rollback: true },
+      healthCheckGracePeriod: c.cloudMap ? undefined : (props.healthCheck?.gracePeriod ?? Duration.seconds(60)),
+      propagateTags: ecs.PropagatedTagSource.SERVICE,
+      enableECSManagedTags: true,
+      cloudMapOptions: c.cloudMap
+        ? { name: props.name, dnsRecordType: servicediscovery.DnsRecordType.SRV, container: this.container, containerPort: c.containerPort, dnsTtl: Duration.seconds(10) }
+        : undefined,
+    });
+    this.securityGroup = this.service.connections.securityGroups[0];
+    this.cloudMapService = this.service.cloudMapService;
+  }
+}
