@@ -4,6 +4,7 @@ import type { Construct } from 'constructs';
 import { CatalogApiStack } from './catalog-api-stack';
 import { ChatApiStack } from './chat-api-stack';
 import { ItemsApiStack } from './items-api-stack';
+import { OrdersApiStack } from './orders-api-stack';
 import { SharedStack } from './shared-stack';
 import { stageEnvironment } from './stage-config';
 import type { PlatformConfig, PlatformStageConfig } from './stage-config';
@@ -30,5 +31,7 @@ export class PlatformStage extends Stage {
     chat.addStackDependency(shared);
     const catalog = new CatalogApiStack(this, 'CatalogApi', { config, alarmTopic: shared.alarmTopic });
     catalog.addStackDependency(shared);
+    const orders = new OrdersApiStack(this, 'OrdersApi', { config, alarmTopic: shared.alarmTopic, identity: platform.identity, zone: platform.zone });
+    orders.addStackDependency(shared);
   }
 }

@@ -41,7 +41,7 @@ export interface PlatformZone {
 export interface PlatformIdentity {
   readonly issuer: string;
   /** Accepted audiences per API: a token for one API does not open the other. */
-  readonly audiences: { readonly items: string[]; readonly chat: string[] };
+  readonly audiences: { readonly items: string[]; readonly chat: string[]; readonly orders: string[] };
 }
 
 /** Settings of the demo platform: the zone, the identity provider and each stage. */
@@ -53,7 +53,7 @@ export interface PlatformConfig {
 
 export const PLATFORM: PlatformConfig = {
   zone: { hostedZoneId: 'Z0EXAMPLE00000000001', zoneName: 'example.com' },
-  identity: { issuer: 'https://id.example.com/', audiences: { items: ['items-api'], chat: ['chat-api'] } },
+  identity: { issuer: 'https://id.example.com/', audiences: { items: ['items-api'], chat: ['chat-api'], orders: ['orders-api'] } },
   stages: [
     {
       name: 'dev',
