@@ -28,11 +28,11 @@ function template(stage: Stage, stackId: string): Template {
 }
 
 describe('demo platform app', () => {
-  test('has dev, test and prod as separate Stages, each with shared, items, chat and catalog stacks', () => {
+  test('has dev, test and prod as separate Stages, each with shared, items, chat, catalog and orders stacks', () => {
     const { stages } = platform();
     expect(Object.keys(stages)).toEqual(['dev', 'test', 'prod']);
     for (const stage of Object.values(stages)) {
-      expect(stage.node.children.map((c) => c.node.id).sort()).toEqual(['CatalogApi', 'ChatApi', 'ItemsApi', 'Shared']);
+      expect(stage.node.children.map((c) => c.node.id).sort()).toEqual(['CatalogApi', 'ChatApi', 'ItemsApi', 'OrdersApi', 'Shared']);
     }
   });
 
@@ -117,6 +117,22 @@ describe('demo platform app', () => {
       const paths = restApiBody(catalog).paths as Record<string, Record<string, { security: unknown[] }>>;
       expect(paths['/products'].get.security).toEqual([{ api_key: [] }]);
       expect(paths['/health'].get.security).toEqual([]);
+    }
+  });
+
+  test('the orders API: REST -> VPC link v2 -> internal ALB over TLS -> Fargate, one task in dev, two (scaling to six) in prod', () => {
+    const { stages } = platform();
+    for (const name of ['dev', 'prod']) {
+      const orders = template(stages[name], 'OrdersApi');
+      orders.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internal', Type: 'application' });
+      orders.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Protocol: 'HTTPS', Port: 443 });
+      orders.resourceCountIs('AWS::ApiGatewayV2::VpcLink', 1);
+      orders.hasResourceProperties('AWS::ECS::Service', { DesiredCount: name === 'prod' ? 2 : 1, NetworkConfiguration: { AwsvpcConfiguration: Match.objectLike({ AssignPublicIp: 'DISABLED' }) } });
+      orders.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', name === 'prod' ? 1 : 0);
+      const paths = restApiBody(orders).paths as Record<string, Record<string, { security: unknown[]; 'x-amazon-apigateway-integration': Record<string, unknown> }>>;
+      const proxy = paths['/orders/{proxy+}']['x-amazon-apigateway-any-method'];
+      expect(proxy.security).toEqual([{ Authorizer1: [] }]);
+      expect(proxy['x-amazon-apigateway-integration']).toMatchObject({ type: 'http_proxy', connectionType: 'VPC_LINK', uri: `https://orders-internal.${name}.example.com:443/orders/{proxy}` });
     }
   });
 
