@@ -228,7 +228,7 @@ export class PrivateEcsApi extends ApiBase {
   /** The bucket of the load balancer's access logs. */
   public readonly accessLogsBucket?: s3.Bucket;
   /** The Cloud Map namespace (Cloud Map backend). */
-  public readonly namespace?: servicediscovery.PrivateDnsNamespace;
+  public readonly cloudMapNamespace?: servicediscovery.PrivateDnsNamespace;
 
   private readonly routes: RouteApi;
   private readonly props: PrivateEcsApiProps;
@@ -251,7 +251,7 @@ export class PrivateEcsApi extends ApiBase {
     this.vpc = network.vpc;
     this.cluster = new ecs.Cluster(this, 'Cluster', { vpc: this.vpc, containerInsightsV2: props.containerInsights ?? ecs.ContainerInsights.ENABLED });
     if (this.backend === PrivateBackend.CLOUD_MAP) {
-      this.namespace = this.cluster.addDefaultCloudMapNamespace({
+      this.cloudMapNamespace = this.cluster.addDefaultCloudMapNamespace({
         name: `${this.apiName.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'api'}.internal`,
         type: servicediscovery.NamespaceType.DNS_PRIVATE,
         vpc: this.vpc,
@@ -315,7 +315,7 @@ export class PrivateEcsApi extends ApiBase {
       }
     }
     const loadBalancer = this.applicationLoadBalancer ?? this.networkLoadBalancer;
-    if (loadBalancer) this.configureLoadBalancer(loadBalancer, props);
+    if (loadBalancer) this.accessLogsBucket = this.configureLoadBalancer(loadBalancer, props);
 
     for (const s of services) this.addService(s, network.subnets);
 
@@ -486,9 +486,10 @@ export class PrivateEcsApi extends ApiBase {
   }
 
   /** Access logs, and what the compliance packs ask of an internal load balancer the API alone reaches. */
-  private configureLoadBalancer(lb: elbv2.BaseLoadBalancer, props: PrivateEcsApiProps): void {
+  private configureLoadBalancer(lb: elbv2.BaseLoadBalancer, props: PrivateEcsApiProps): s3.Bucket | undefined {
+    let bucket: s3.Bucket | undefined;
     if (props.loadBalancerAccessLogs ?? true) {
-      const bucket = new s3.Bucket(this, 'AccessLogsBucket', {
+      bucket = new s3.Bucket(this, 'AccessLogsBucket', {
         // ELB writes access logs to SSE-S3 buckets only.
         encryption: s3.BucketEncryption.S3_MANAGED,
         blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -498,7 +499,6 @@ export class PrivateEcsApi extends ApiBase {
         removalPolicy: props.profile.removalPolicy,
         lifecycleRules: [{ expiration: Duration.days(props.profile.logRetention), noncurrentVersionExpiration: Duration.days(1) }],
       });
-      (this as { accessLogsBucket?: s3.Bucket }).accessLogsBucket = bucket;
       lb.logAccessLogs(bucket);
       const reason = 'This bucket receives the load balancer\'s access logs; logging the log bucket itself would need yet another bucket.';
       acknowledgeRule(bucket, 'AwsSolutions', 'S1', reason);
@@ -526,6 +526,7 @@ export class PrivateEcsApi extends ApiBase {
     if (lb instanceof elbv2.ApplicationLoadBalancer) {
       acknowledgeRuleInPacks(lb, ['NIST.800.53.R5', 'PCI.DSS.321'], 'ALBWAFEnabled', 'Internal ALB reachable only from the API\'s VPC link security group; a web ACL belongs in front of the API stage (webAclArn), where client traffic arrives.');
     }
+    return bucket;
   }
 
   /** A listener without TLS: what the packs ask of it, and why it holds inside the VPC. */
@@ -551,7 +552,6 @@ export class PrivateEcsApi extends ApiBase {
       cpu: s.cpu,
       memoryMiB: s.memoryMiB,
       containerPort: s.containerPort,
-      healthCheckPath: s.healthCheckPath,
       cloudMap: this.backend === PrivateBackend.CLOUD_MAP,
     });
     this.services[s.props.name] = service;
@@ -565,7 +565,7 @@ export class PrivateEcsApi extends ApiBase {
     };
     const targetId = pascalCase(s.props.name);
     if (this.applicationListener) {
-      service.targetGroup = this.applicationListener.addTargets(targetId, {
+      service.applicationTargetGroup = this.applicationListener.addTargets(targetId, {
         priority: rulePriority(s.props.name),
         conditions: [elbv2.ListenerCondition.pathPatterns([s.pathPrefix, `${s.pathPrefix}/*`])],
         port: s.containerPort,
@@ -584,7 +584,7 @@ export class PrivateEcsApi extends ApiBase {
       this.networkListeners[s.props.name] = listener;
       if (!this.props.tls) this.acknowledgePlainListener(listener, false);
       this.listenerPorts[s.props.name] = s.listenerPort!;
-      service.targetGroup = listener.addTargets(targetId, {
+      service.networkTargetGroup = listener.addTargets(targetId, {
         port: s.containerPort,
         protocol: elbv2.Protocol.TCP,
         targets: [service.service],
@@ -602,8 +602,8 @@ export class PrivateEcsApi extends ApiBase {
     if (scaling) {
       service.scaling = service.service.autoScaleTaskCount({ minCapacity: scaling.minCapacity ?? s.desiredCount, maxCapacity: scaling.maxCapacity });
       service.scaling.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: scaling.cpuTargetPercent ?? 60 });
-      if (scaling.requestsPerTarget !== undefined && service.targetGroup instanceof elbv2.ApplicationTargetGroup) {
-        service.scaling.scaleOnRequestCount('Requests', { requestsPerTarget: scaling.requestsPerTarget, targetGroup: service.targetGroup });
+      if (scaling.requestsPerTarget !== undefined && service.applicationTargetGroup) {
+        service.scaling.scaleOnRequestCount('Requests', { requestsPerTarget: scaling.requestsPerTarget, targetGroup: service.applicationTargetGroup });
       }
     }
   }
@@ -659,8 +659,9 @@ export class PrivateEcsApi extends ApiBase {
     for (const s of services) {
       const service = this.services[s.props.name];
       const id = pascalCase(s.props.name);
-      const tg = service.targetGroup;
-      if (tg instanceof elbv2.ApplicationTargetGroup) {
+      const tg = service.applicationTargetGroup;
+      const ntg = service.networkTargetGroup;
+      if (tg) {
         this._watchThreshold(`${id}UnhealthyHosts`, tg.metrics.unhealthyHostCount({ statistic: 'Maximum', period: Duration.minutes(1) }), 1, 3, `${label} ${s.props.name}: unhealthy targets`);
         this._watchThreshold(`${id}Target5xx`, tg.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { statistic: 'Sum', period: Duration.minutes(1) }), 5, 3, `${label} ${s.props.name}: target 5xx answers`);
         this._watchThreshold(
@@ -670,8 +671,8 @@ export class PrivateEcsApi extends ApiBase {
           5,
           `${label} ${s.props.name}: target response time p90 (s)`,
         );
-      } else if (tg instanceof elbv2.NetworkTargetGroup) {
-        this._watchThreshold(`${id}UnhealthyHosts`, tg.metrics.unHealthyHostCount({ statistic: 'Maximum', period: Duration.minutes(1) }), 1, 3, `${label} ${s.props.name}: unhealthy targets`);
+      } else if (ntg) {
+        this._watchThreshold(`${id}UnhealthyHosts`, ntg.metrics.unHealthyHostCount({ statistic: 'Maximum', period: Duration.minutes(1) }), 1, 3, `${label} ${s.props.name}: unhealthy targets`);
       }
       this._watchThreshold(`${id}Cpu`, service.service.metricCpuUtilization({ period: Duration.minutes(1) }), 85, 5, `${label} ${s.props.name}: CPU utilization (%)`);
       this._watchThreshold(`${id}Memory`, service.service.metricMemoryUtilization({ period: Duration.minutes(1) }), 85, 5, `${label} ${s.props.name}: memory utilization (%)`);

@@ -182,17 +182,24 @@ export interface PrivateEcsServiceProps {
   readonly routes?: Record<string, PrivateEcsRouteOptions>;
 }
 
-/** What {@link PrivateEcsService} gets from its API. Internal. */
+/** What a {@link PrivateEcsService} is built from: a service's props, checked and completed by its PrivateEcsApi. */
 export interface PrivateEcsServiceConstructProps {
+  /** The service's props as given. */
   readonly props: PrivateEcsServiceProps;
+  /** The API's stage profile (log retention, key, removal policy). */
   readonly profile: StageProfile;
+  /** The cluster the service runs in. */
   readonly cluster: ecs.ICluster;
+  /** The private subnets of the tasks. */
   readonly subnets: ec2.SubnetSelection;
+  /** Tasks to run. */
   readonly desiredCount: number;
+  /** CPU units of a task. */
   readonly cpu: number;
+  /** Memory of a task, MiB. */
   readonly memoryMiB: number;
+  /** The port the container listens on. */
   readonly containerPort: number;
-  readonly healthCheckPath: string;
   /** Register the tasks in Cloud Map (SRV records) instead of a load balancer. */
   readonly cloudMap: boolean;
 }
@@ -221,9 +228,11 @@ export class PrivateEcsService extends Construct {
   public readonly containerPort: number;
   /** The service's Cloud Map service (Cloud Map backend). */
   public readonly cloudMapService?: servicediscovery.IService;
-  /** The target group (load balancer backends). */
-  public targetGroup?: elbv2.ApplicationTargetGroup | elbv2.NetworkTargetGroup;
-  /** The task count's scaling (with `autoScaling`). */
+  /** The ALB target group (ALB backend); set by the API when it attaches the service. */
+  public applicationTargetGroup?: elbv2.ApplicationTargetGroup;
+  /** The NLB target group (NLB backend); set by the API when it attaches the service. */
+  public networkTargetGroup?: elbv2.NetworkTargetGroup;
+  /** The task count's scaling (with `autoScaling`); set by the API. */
   public scaling?: ecs.ScalableTaskCount;
 
   constructor(scope: Construct, id: string, c: PrivateEcsServiceConstructProps) {
