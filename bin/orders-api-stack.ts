@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import { Certificate, CertificateValidation } from 'aws-cdk-lib/aws-certificatemanager';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import { ContainerImage } from 'aws-cdk-lib/aws-ecs';
 import { HostedZone } from 'aws-cdk-lib/aws-route53';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
@@ -49,7 +50,8 @@ export class OrdersApiStack extends Stack {
       services: [
         {
           name: 'orders',
-          image: ContainerImage.fromAsset(path.join(__dirname, 'services', 'orders')),
+          // Built for the task's architecture whatever machine builds it (X86_64, the construct's default).
+          image: ContainerImage.fromAsset(path.join(__dirname, 'services', 'orders'), { platform: Platform.LINUX_AMD64 }),
           cpu: 256,
           memoryMiB: 512,
           containerPort: 8080,

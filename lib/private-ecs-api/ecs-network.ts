@@ -1,7 +1,6 @@
-import { Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
-import { acknowledgeGuardRule, acknowledgeRuleInPacks, REASONS } from '../core/compliance/acknowledgments';
+import { acknowledgeDeployTimeHandler, acknowledgeRuleInPacks, REASONS } from '../core/compliance/acknowledgments';
 import { createStageLogGroup } from '../core/stage/stage-log-group';
 import type { StageProfile } from '../core/stage/stage-profile';
 import { ApiPatternsError, describeValue } from '../core/validation/errors';
@@ -98,15 +97,7 @@ export class EcsNetwork extends Construct {
       ],
       restrictDefaultSecurityGroup: true,
     });
-    // CDK's deploy-time handler that removes the default security group's rules: it calls the EC2 API and is never invoked by anything else.
-    const restrictHandler = Stack.of(this).node.tryFindChild('Custom::VpcRestrictDefaultSGCustomResourceProvider')?.node.tryFindChild('Handler');
-    if (restrictHandler) {
-      acknowledgeGuardRule(
-        restrictHandler,
-        'lambda_inside_vpc_check',
-        'aws-cdk-lib\'s deploy-time handler that strips the rules of the VPC\'s default security group; CloudFormation alone invokes it, and it only calls the EC2 API.',
-      );
-    }
+    acknowledgeDeployTimeHandler(this, 'Custom::VpcRestrictDefaultSGCustomResourceProvider', "removes the rules of the VPC's default security group (EC2 API)");
     const flowLog = vpc.addFlowLog('FlowLog', {
       destination: ec2.FlowLogDestination.toCloudWatchLogs(createStageLogGroup(this, 'FlowLogs', props.profile)),
       trafficType: ec2.FlowLogTrafficType.ALL,

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
@@ -18,7 +18,7 @@ import { ApiKind } from '../core/api-base/api-kind';
 import { pascalCase } from '../core/api-base/construct-ids';
 import { RouteApi } from '../core/api-base/route-api';
 import type { Authorization } from '../core/auth/authorization';
-import { acknowledgeGuardRule, acknowledgeRule, acknowledgeRuleInPacks } from '../core/compliance/acknowledgments';
+import { acknowledgeDeployTimeHandler, acknowledgeGuardRule, acknowledgeRule, acknowledgeRuleInPacks } from '../core/compliance/acknowledgments';
 import type { ApiFunctionOptions } from '../core/functions/api-function';
 import { PrivateIntegration } from '../core/integrations/private-integration';
 import { clientFacingDocument, OpenApiDocumentFiles } from '../core/openapi/openapi-document';
@@ -27,7 +27,7 @@ import type { CorsOptions } from '../core/routing/cors';
 import { ApiFeature, requireFeature } from '../core/routing/protocol-features';
 import { ApiPatternsError, describeValue } from '../core/validation/errors';
 import { validateIntegerRange } from '../core/validation/validation';
-import { EcsNetwork } from './ecs-network';
+import { EcsNetwork, VpcEgress } from './ecs-network';
 import type { PrivateEcsVpcOptions } from './ecs-network';
 import { validateFargateSize } from './fargate-size';
 import { PrivateEcsService } from './private-ecs-service';
@@ -233,6 +233,7 @@ export class PrivateEcsApi extends ApiBase {
   private readonly routes: RouteApi;
   private readonly props: PrivateEcsApiProps;
   private readonly listenerPorts: Record<string, number> = {};
+  private readonly rulePriorities = new Set<number>();
 
   constructor(scope: Construct, id: string, props: PrivateEcsApiProps) {
     const kind = props.kind ?? ApiKind.REST;
@@ -241,6 +242,7 @@ export class PrivateEcsApi extends ApiBase {
     this.backend = props.backend ?? PrivateBackend.APPLICATION_LOAD_BALANCER;
     this.rejectMissingFeatures(kind);
     const services = this.resolveServices(props.services);
+    this.checkImagesReachable(props);
 
     const network = new EcsNetwork(this, 'Network', {
       profile: props.profile,
@@ -249,10 +251,12 @@ export class PrivateEcsApi extends ApiBase {
       secrets: props.services.some((s) => Object.keys(s.secrets ?? {}).length > 0),
     });
     this.vpc = network.vpc;
+    // A load balancer and a VPC link take one subnet per AZ; the tasks may use every private subnet.
+    const edgeSubnets: ec2.SubnetSelection = { ...network.subnets, onePerAz: true };
     this.cluster = new ecs.Cluster(this, 'Cluster', { vpc: this.vpc, containerInsightsV2: props.containerInsights ?? ecs.ContainerInsights.ENABLED });
     if (this.backend === PrivateBackend.CLOUD_MAP) {
       this.cloudMapNamespace = this.cluster.addDefaultCloudMapNamespace({
-        name: `${this.apiName.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'api'}.internal`,
+        name: `${this.apiName.toLowerCase().replace(/[^a-z0-9-]+/g, '-').slice(0, 63).replace(/^-+|-+$/g, '') || 'api'}.internal`,
         type: servicediscovery.NamespaceType.DNS_PRIVATE,
         vpc: this.vpc,
         useForServiceConnect: false,
@@ -266,7 +270,7 @@ export class PrivateEcsApi extends ApiBase {
         allowAllOutbound: false,
         description: `VPC link of ${this.apiName}: reaches the ${this.backend === PrivateBackend.CLOUD_MAP ? 'tasks' : 'load balancer'} only`,
       });
-      this.vpcLinkV2 = new apigwv2.VpcLink(this, 'VpcLinkV2', { vpc: this.vpc, subnets: network.subnets, securityGroups: [this.vpcLinkSecurityGroup] });
+      this.vpcLinkV2 = new apigwv2.VpcLink(this, 'VpcLinkV2', { vpc: this.vpc, subnets: edgeSubnets, securityGroups: [this.vpcLinkSecurityGroup] });
     }
 
     const listenerProtocolPort = props.tls ? 443 : 80;
@@ -278,7 +282,7 @@ export class PrivateEcsApi extends ApiBase {
       });
       this.applicationLoadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
         vpc: this.vpc,
-        vpcSubnets: network.subnets,
+        vpcSubnets: edgeSubnets,
         internetFacing: false,
         securityGroup: this.loadBalancerSecurityGroup,
         dropInvalidHeaderFields: true,
@@ -302,7 +306,7 @@ export class PrivateEcsApi extends ApiBase {
       });
       this.networkLoadBalancer = new elbv2.NetworkLoadBalancer(this, 'LoadBalancer', {
         vpc: this.vpc,
-        vpcSubnets: network.subnets,
+        vpcSubnets: edgeSubnets,
         internetFacing: false,
         securityGroups: [this.loadBalancerSecurityGroup],
         crossZoneEnabled: true,
@@ -397,6 +401,33 @@ export class PrivateEcsApi extends ApiBase {
     }
   }
 
+  /**
+   * Tasks pull their image through the network the construct gives them: a VPC it creates with
+   * VpcEgress.VPC_ENDPOINTS reaches ECR only. A given VPC with isolated subnets only gets a warning,
+   * since its endpoints are not the construct's to see.
+   */
+  private checkImagesReachable(props: PrivateEcsApiProps): void {
+    if (props.vpc) {
+      if (props.vpc.privateSubnets.length === 0) {
+        Annotations.of(this).addWarningV2(
+          '@cdk-api-gateway-patterns/private-ecs-api:isolatedVpc',
+          'vpc has isolated subnets only: tasks reach ECR, CloudWatch Logs (and Secrets Manager) only if the VPC has interface endpoints for them and an S3 gateway endpoint.',
+        );
+      }
+      return;
+    }
+    if ((props.vpcOptions?.egress ?? VpcEgress.VPC_ENDPOINTS) !== VpcEgress.VPC_ENDPOINTS) return;
+    props.services.forEach((p, i) => {
+      if (p.image instanceof ecs.RepositoryImage) {
+        throw new ApiPatternsError(
+          'ImageUnreachable',
+          `services[${i}].image comes from a public registry, which tasks cannot reach with vpcOptions.egress VpcEgress.VPC_ENDPOINTS (no internet route): use ContainerImage.fromAsset or fromEcrRepository (or mirror the image to ECR), or egress VpcEgress.NAT_GATEWAY. Got: ContainerImage.fromRegistry`,
+          this,
+        );
+      }
+    });
+  }
+
   /** Checks every service's props; returns them with their defaults. */
   private resolveServices(list: PrivateEcsServiceProps[]): ResolvedService[] {
     if (list.length === 0) throw new ApiPatternsError('ServicesMissing', 'services must name at least one service. Got: []', this);
@@ -488,7 +519,9 @@ export class PrivateEcsApi extends ApiBase {
   /** Access logs, and what the compliance packs ask of an internal load balancer the API alone reaches. */
   private configureLoadBalancer(lb: elbv2.BaseLoadBalancer, props: PrivateEcsApiProps): s3.Bucket | undefined {
     let bucket: s3.Bucket | undefined;
-    if (props.loadBalancerAccessLogs ?? true) {
+    // NLBs write access logs for TLS listeners only: without TLS the bucket would stay empty.
+    const nlbWithoutTls = lb instanceof elbv2.NetworkLoadBalancer && !props.tls;
+    if ((props.loadBalancerAccessLogs ?? true) && !nlbWithoutTls) {
       bucket = new s3.Bucket(this, 'AccessLogsBucket', {
         // ELB writes access logs to SSE-S3 buckets only.
         encryption: s3.BucketEncryption.S3_MANAGED,
@@ -497,9 +530,12 @@ export class PrivateEcsApi extends ApiBase {
         versioned: true,
         objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
         removalPolicy: props.profile.removalPolicy,
+        // ELB writes a test object as soon as logging is on: a stage that is deleted must empty the bucket first.
+        autoDeleteObjects: props.profile.removalPolicy === RemovalPolicy.DESTROY,
         lifecycleRules: [{ expiration: Duration.days(props.profile.logRetention), noncurrentVersionExpiration: Duration.days(1) }],
       });
       lb.logAccessLogs(bucket);
+      acknowledgeDeployTimeHandler(this, 'Custom::S3AutoDeleteObjectsCustomResourceProvider', 'empties the access-log bucket when a non-production stage is deleted (S3 API)');
       const reason = 'This bucket receives the load balancer\'s access logs; logging the log bucket itself would need yet another bucket.';
       acknowledgeRule(bucket, 'AwsSolutions', 'S1', reason);
       acknowledgeRuleInPacks(bucket, ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'], 'S3BucketLoggingEnabled', reason);
@@ -515,8 +551,12 @@ export class PrivateEcsApi extends ApiBase {
       );
       acknowledgeRuleInPacks(bucket, ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'], 'S3BucketReplicationEnabled', 'Access logs are kept for the profile\'s retention in one Region; replicate them from your log archive account if policy requires it.');
     } else {
-      acknowledgeRule(lb, 'AwsSolutions', 'ELB2', 'Access logs are turned off by the API owner (loadBalancerAccessLogs: false); API Gateway\'s access logs record every request.');
-      acknowledgeRuleInPacks(lb, ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'], 'ELBLoggingEnabled', 'Access logs are turned off by the API owner (loadBalancerAccessLogs: false); API Gateway\'s access logs record every request.');
+      const reason = nlbWithoutTls
+        ? 'Network Load Balancers write access logs for TLS listeners only, and this one has none (no tls); API Gateway\'s access logs record every request.'
+        : 'Access logs are turned off by the API owner (loadBalancerAccessLogs: false); API Gateway\'s access logs record every request.';
+      acknowledgeRule(lb, 'AwsSolutions', 'ELB2', reason);
+      acknowledgeRuleInPacks(lb, ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'], 'ELBLoggingEnabled', reason);
+      acknowledgeGuardRule(lb, 'elbv2_logging_enabled_check', reason);
     }
     if (!(props.deletionProtection ?? props.profile.production)) {
       const reason = 'Non-production stage (or deletionProtection: false): the load balancer holds no data and is recreated by the next deploy; production profiles turn deletion protection on.';
@@ -541,6 +581,14 @@ export class PrivateEcsApi extends ApiBase {
     }
   }
 
+  /** The service's rule priority: from its name, the next free one when two names hash alike. */
+  private freeRulePriority(name: string): number {
+    let priority = rulePriority(name);
+    while (this.rulePriorities.has(priority)) priority = (priority % 50000) + 1;
+    this.rulePriorities.add(priority);
+    return priority;
+  }
+
   /** Creates a service and attaches it to the load balancer (or Cloud Map). */
   private addService(s: ResolvedService, subnets: ec2.SubnetSelection): void {
     const service = new PrivateEcsService(this, `${pascalCase(s.props.name)}Service`, {
@@ -548,7 +596,9 @@ export class PrivateEcsApi extends ApiBase {
       profile: this.profile,
       cluster: this.cluster,
       subnets,
-      desiredCount: s.desiredCount,
+      // Auto scaling owns the count: a template value would reset it on every deploy.
+      desiredCount: s.props.autoScaling ? undefined : s.desiredCount,
+      healthCheckPath: s.healthCheckPath,
       cpu: s.cpu,
       memoryMiB: s.memoryMiB,
       containerPort: s.containerPort,
@@ -566,7 +616,7 @@ export class PrivateEcsApi extends ApiBase {
     const targetId = pascalCase(s.props.name);
     if (this.applicationListener) {
       service.applicationTargetGroup = this.applicationListener.addTargets(targetId, {
-        priority: rulePriority(s.props.name),
+        priority: this.freeRulePriority(s.props.name),
         conditions: [elbv2.ListenerCondition.pathPatterns([s.pathPrefix, `${s.pathPrefix}/*`])],
         port: s.containerPort,
         protocol: elbv2.ApplicationProtocol.HTTP,
@@ -676,6 +726,7 @@ export class PrivateEcsApi extends ApiBase {
       }
       this._watchThreshold(`${id}Cpu`, service.service.metricCpuUtilization({ period: Duration.minutes(1) }), 85, 5, `${label} ${s.props.name}: CPU utilization (%)`);
       this._watchThreshold(`${id}Memory`, service.service.metricMemoryUtilization({ period: Duration.minutes(1) }), 85, 5, `${label} ${s.props.name}: memory utilization (%)`);
+      if ((this.props.containerInsights ?? ecs.ContainerInsights.ENABLED) === ecs.ContainerInsights.DISABLED) continue;
       const dims = { ClusterName: this.cluster.clusterName, ServiceName: service.service.serviceName };
       const containerInsights = (name: string): Metric => new Metric({ namespace: 'ECS/ContainerInsights', metricName: name, dimensionsMap: dims, statistic: 'Average', period: Duration.minutes(1) });
       const missing = new MathExpression({

@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -40,6 +40,12 @@ export interface PrivateEcsHealthCheck {
    * @default Duration.seconds(60)
    */
   readonly gracePeriod?: Duration;
+  /**
+   * The container health check's command, used with `PrivateBackend.CLOUD_MAP` (no load balancer
+   * checks the tasks there; ECS does, and Cloud Map routes to healthy tasks only).
+   * @default - `wget` (BusyBox, as in Alpine images) requesting `path` on the container port
+   */
+  readonly command?: string[];
 }
 
 /** Auto scaling of a service's task count. */
@@ -192,8 +198,12 @@ export interface PrivateEcsServiceConstructProps {
   readonly cluster: ecs.ICluster;
   /** The private subnets of the tasks. */
   readonly subnets: ec2.SubnetSelection;
-  /** Tasks to run. */
-  readonly desiredCount: number;
+  /**
+   * Tasks to run; left out of the template when auto scaling owns the count (a template value
+   * would reset the count on every deploy).
+   * @default - set by auto scaling
+   */
+  readonly desiredCount?: number;
   /** CPU units of a task. */
   readonly cpu: number;
   /** Memory of a task, MiB. */
@@ -202,6 +212,8 @@ export interface PrivateEcsServiceConstructProps {
   readonly containerPort: number;
   /** Register the tasks in Cloud Map (SRV records) instead of a load balancer. */
   readonly cloudMap: boolean;
+  /** The health-check path (Cloud Map: the container's own health check requests it). */
+  readonly healthCheckPath: string;
 }
 
 /**
@@ -263,6 +275,15 @@ export class PrivateEcsService extends Construct {
       user: props.user ?? '1000',
       readonlyRootFilesystem: props.readonlyRootFilesystem ?? true,
       essential: true,
+      healthCheck: c.cloudMap
+        ? {
+            command: props.healthCheck?.command ?? ['CMD-SHELL', `wget -q -O /dev/null http://127.0.0.1:${c.containerPort}${c.healthCheckPath} || exit 1`],
+            interval: props.healthCheck?.interval ?? Duration.seconds(15),
+            retries: props.healthCheck?.unhealthyThresholdCount ?? 2,
+            startPeriod: props.healthCheck?.gracePeriod ?? Duration.seconds(60),
+            timeout: Duration.seconds(5),
+          }
+        : undefined,
       portMappings: [{ containerPort: c.containerPort, protocol: ecs.Protocol.TCP }],
       logging: ecs.LogDrivers.awsLogs({ streamPrefix: props.name, logGroup: this.logGroup, mode: ecs.AwsLogDriverMode.NON_BLOCKING }),
     });
@@ -282,7 +303,17 @@ export class PrivateEcsService extends Construct {
       acknowledgeRuleInPacks(executionPolicy, ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'], 'IAMNoInlinePolicy', 'The execution role\'s policy belongs to this one task definition and holds only the statements CDK generates for its image, logs and secrets.');
     }
 
+    // Tasks reach AWS APIs (ECR, logs, secrets, and whatever the application is granted) over HTTPS only;
+    // add rules to `securityGroup` for anything else they must reach (a database port, for example).
+    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: c.cluster.vpc,
+      allowAllOutbound: false,
+      description: `Tasks of ${props.name}: admit the load balancer (or VPC link) only; HTTPS out`,
+    });
+    securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS APIs (VPC endpoints, S3 gateway, or NAT)');
+    this.securityGroup = securityGroup;
     this.service = new ecs.FargateService(this, 'Service', {
+      securityGroups: [securityGroup],
       cluster: c.cluster,
       taskDefinition: this.taskDefinition,
       desiredCount: c.desiredCount,
@@ -298,7 +329,6 @@ export class PrivateEcsService extends Construct {
         ? { name: props.name, dnsRecordType: servicediscovery.DnsRecordType.SRV, container: this.container, containerPort: c.containerPort, dnsTtl: Duration.seconds(10) }
         : undefined,
     });
-    this.securityGroup = this.service.connections.securityGroups[0];
     this.cloudMapService = this.service.cloudMapService;
   }
 }

@@ -141,3 +141,14 @@ export function acknowledgeWildcardResource(scope: IConstruct, resourceArn: stri
     { priority: AspectPriority.MUTATING },
   );
 }
+
+/**
+ * Acknowledges CT.LAMBDA.PR.3 (a function outside a VPC) on the handler of one of aws-cdk-lib's
+ * stack-wide deploy-time providers (e.g. `Custom::S3AutoDeleteObjectsCustomResourceProvider`), which
+ * a construct caused to exist: CloudFormation alone invokes it, and it only calls one AWS API.
+ */
+export function acknowledgeDeployTimeHandler(scope: IConstruct, providerId: string, what: string): void {
+  const handler = Stack.of(scope).node.tryFindChild(providerId)?.node.tryFindChild('Handler');
+  if (!handler) return;
+  acknowledgeGuardRule(handler, 'lambda_inside_vpc_check', `aws-cdk-lib's deploy-time handler that ${what}; CloudFormation alone invokes it, and it calls only that AWS API, over TLS with its own role.`);
+}
