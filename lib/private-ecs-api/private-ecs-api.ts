@@ -1,4 +1,4 @@
-import { Annotations, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
@@ -381,14 +381,18 @@ export class PrivateEcsApi extends ApiBase {
     if (kind === ApiKind.WEBSOCKET) {
       throw new ApiPatternsError('ApiKindInvalid', `kind must be ApiKind.REST or ApiKind.HTTP. Got: ${describeValue(kind)}`, this);
     }
-    const asked: Array<[unknown, ApiFeature]> = [
-      [p.privateEndpoint, ApiFeature.ENDPOINT_TYPE],
-      [p.webAclArn, ApiFeature.WAF],
-      [p.tracing, ApiFeature.STAGE_TRACING],
-      [p.profile.caching, ApiFeature.STAGE_CACHE],
+    const asked: Array<[unknown, ApiFeature, string]> = [
+      [p.privateEndpoint, ApiFeature.ENDPOINT_TYPE, 'privateEndpoint'],
+      [p.webAclArn, ApiFeature.WAF, 'webAclArn'],
+      [p.tracing, ApiFeature.STAGE_TRACING, 'tracing'],
+      [p.profile.caching, ApiFeature.STAGE_CACHE, 'profile.caching'],
     ];
-    for (const [value, feature] of asked) {
-      if (value !== undefined && value !== false) requireFeature(this, kind, feature);
+    for (const [value, feature, prop] of asked) {
+      if (value !== undefined && value !== false) requireFeature(this, kind, feature, prop);
+    }
+    const serverName = p.tls?.serverName;
+    if (serverName !== undefined && !Token.isUnresolved(serverName) && !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(serverName)) {
+      throw new ApiPatternsError('PrivateTlsServerNameInvalid', `tls.serverName must be a DNS name on the listener's certificate, e.g. orders.internal.example.com. Got: ${describeValue(serverName)}`, this);
     }
     if (this.backend === PrivateBackend.CLOUD_MAP && kind !== ApiKind.HTTP) {
       throw new ApiPatternsError('PrivateBackendUnsupported', `backend PrivateBackend.CLOUD_MAP needs kind ApiKind.HTTP: REST APIs reach a VPC through a load balancer only. Got: kind ${kind}`, this);
@@ -499,6 +503,10 @@ export class PrivateEcsApi extends ApiBase {
     if (hc.interval) validateIntegerRange(this, 'HealthCheckIntervalInvalid', `${prop}.healthCheck.interval (seconds)`, hc.interval.toSeconds(), 5, 300);
     if (hc.healthyThresholdCount !== undefined) validateIntegerRange(this, 'HealthCheckThresholdInvalid', `${prop}.healthCheck.healthyThresholdCount`, hc.healthyThresholdCount, 2, 10);
     if (hc.unhealthyThresholdCount !== undefined) validateIntegerRange(this, 'HealthCheckThresholdInvalid', `${prop}.healthCheck.unhealthyThresholdCount`, hc.unhealthyThresholdCount, 2, 10);
+    // With Cloud Map the grace period is the container health check's start period, which ECS bounds.
+    if (hc.gracePeriod && this.backend === PrivateBackend.CLOUD_MAP) {
+      validateIntegerRange(this, 'HealthCheckGracePeriodInvalid', `${prop}.healthCheck.gracePeriod (seconds, with PrivateBackend.CLOUD_MAP)`, hc.gracePeriod.toSeconds(), 0, 300);
+    }
   }
 
   private validateAutoScaling(prop: string, p: PrivateEcsServiceProps, desiredCount: number): void {
@@ -606,9 +614,12 @@ export class PrivateEcsApi extends ApiBase {
     });
     this.services[s.props.name] = service;
     const hc = s.props.healthCheck ?? {};
+    const interval = hc.interval ?? Duration.seconds(15);
     const healthCheck: elbv2.HealthCheck = {
       path: s.healthCheckPath,
-      interval: hc.interval ?? Duration.seconds(15),
+      interval,
+      // ELB requires the timeout to be shorter than the interval (5 s at most, as ALBs default to).
+      timeout: Duration.seconds(Math.min(5, interval.toSeconds() - 1)),
       healthyThresholdCount: hc.healthyThresholdCount ?? 2,
       unhealthyThresholdCount: hc.unhealthyThresholdCount ?? 2,
       protocol: elbv2.Protocol.HTTP,

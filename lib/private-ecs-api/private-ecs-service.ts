@@ -16,7 +16,7 @@ import type { JsonSchema } from 'aws-cdk-lib/aws-apigateway';
 /** The load balancer (or Cloud Map) health check of a service. */
 export interface PrivateEcsHealthCheck {
   /**
-   * Path the load balancer requests; answers 200-399 count as healthy. Must start with `/`.
+   * Path the load balancer requests; a 200 answer counts as healthy. Must start with `/`.
    * @default '/health'
    */
   readonly path?: string;
@@ -26,7 +26,7 @@ export interface PrivateEcsHealthCheck {
    */
   readonly interval?: Duration;
   /**
-   * Consecutive successes before a task receives traffic, 2 to 10.
+   * Consecutive successes before a task receives traffic, 2 to 10 (load balancers only).
    * @default 2
    */
   readonly healthyThresholdCount?: number;

@@ -97,8 +97,11 @@ export class PrivateIntegration extends Integration {
 
   /** @internal */
   public _shareKey(binding: RouteBinding): string {
-    const target = this.target.kind === 'cloudMap' ? this.target.service.node.addr : this.target.listener.node.addr;
-    return `private ${target} ${binding.route.method}`;
+    // Routes share an HTTP integration only when everything the integration holds is the same.
+    const t = this.target;
+    const target = t.kind === 'cloudMap' ? t.service.node.addr : t.listener.node.addr;
+    const links = t.kind === 'nlb' ? [t.vpcLink?.node.addr, t.vpcLinkV2?.node.addr] : [t.vpcLink.node.addr];
+    return ['private', target, ...links.map((a) => a ?? '-'), this.tlsServerName ?? '-', binding.route.method].join(' ');
   }
 
   /** @internal */
