@@ -149,7 +149,7 @@ const METRICS_NAMESPACE = 'PrivateEcsApi';
 /** Service names: lowercase DNS labels (they name Cloud Map records, containers and log streams). */
 const SERVICE_NAME = /^[a-z][a-z0-9-]{0,31}$/;
 /** A path prefix: one or more segments of unreserved characters. */
-const PATH_PREFIX = /^(\/[A-Za-z0-9._~-]+)+$/;
+const PATH_PREFIX = /^(\/[A-Za-z0-9._-]+)+$/;
 
 /** A stable ALB rule priority (1 to 50000) from a service's name, so adding or reordering services never swaps priorities. */
 function rulePriority(name: string): number {
@@ -400,6 +400,13 @@ export class PrivateEcsApi extends ApiBase {
     if (this.backend === PrivateBackend.CLOUD_MAP && p.tls) {
       throw new ApiPatternsError('PrivateTlsUnsupported', 'tls needs a load balancer to terminate it; with PrivateBackend.CLOUD_MAP the tasks would have to. Got: tls with CLOUD_MAP', this);
     }
+    if (p.privateEndpoint && p.customDomain) {
+      throw new ApiPatternsError(
+        'PrivateEndpointCustomDomainUnsupported',
+        'customDomain creates a Regional custom domain, which cannot map a private REST API (privateEndpoint); private APIs need a private custom domain name. Got: both',
+        this,
+      );
+    }
     if (p.privateEndpoint && p.privateEndpoint.vpcEndpoints.length === 0) {
       throw new ApiPatternsError('PrivateEndpointVpcEndpointsMissing', 'privateEndpoint.vpcEndpoints must name at least one execute-api interface endpoint: nobody could call the API. Got: []', this);
     }
@@ -445,8 +452,10 @@ export class PrivateEcsApi extends ApiBase {
       if (!SERVICE_NAME.test(p.name)) {
         throw new ApiPatternsError('ServiceNameInvalid', `${prop}.name must be 1 to 32 lowercase letters, digits or '-', starting with a letter. Got: ${describeValue(p.name)}`, this);
       }
-      if (names.has(p.name)) throw new ApiPatternsError('ServiceNameDuplicate', `${prop}.name is taken by ${names.get(p.name)}. Got: ${describeValue(p.name)}`, this);
-      names.set(p.name, prop);
+      // Names become construct ids in PascalCase: 'a-b1' and 'a-b-1' would clash there.
+      const idName = pascalCase(p.name);
+      if (names.has(idName)) throw new ApiPatternsError('ServiceNameDuplicate', `${prop}.name is taken (or spelled alike, apart from '-') by ${names.get(idName)}. Got: ${describeValue(p.name)}`, this);
+      names.set(idName, prop);
       const cpu = p.cpu ?? 256;
       const memoryMiB = p.memoryMiB ?? 512;
       validateFargateSize(this, prop, cpu, memoryMiB);
@@ -471,7 +480,7 @@ export class PrivateEcsApi extends ApiBase {
       }
       const pathPrefix = p.pathPrefix ?? `/${p.name}`;
       if (!PATH_PREFIX.test(pathPrefix)) {
-        throw new ApiPatternsError('PathPrefixInvalid', `${prop}.pathPrefix must be '/' and one or more segments of letters, digits, '.', '_', '~' or '-', with no trailing '/'. Got: ${describeValue(pathPrefix)}`, this);
+        throw new ApiPatternsError('PathPrefixInvalid', `${prop}.pathPrefix must be '/' and one or more segments of letters, digits, '.', '_' or '-', with no trailing '/'. Got: ${describeValue(pathPrefix)}`, this);
       }
       if (alb) {
         for (const [other, otherProp] of prefixes) {
@@ -626,15 +635,23 @@ export class PrivateEcsApi extends ApiBase {
     };
     const targetId = pascalCase(s.props.name);
     if (this.applicationListener) {
+      // AWS documents that a REST API's private integration through a VPC link v2 sends the stage in
+      // the path (/<stage>/orders/...). The rule also matches that form and rewrites it to the route's
+      // own path, so the service sees the same paths whichever form arrives.
+      const stagePrefixed = this.kind === ApiKind.REST ? [`/${this.stageName}${s.pathPrefix}`, `/${this.stageName}${s.pathPrefix}/*`] : [];
       service.applicationTargetGroup = this.applicationListener.addTargets(targetId, {
         priority: this.freeRulePriority(s.props.name),
-        conditions: [elbv2.ListenerCondition.pathPatterns([s.pathPrefix, `${s.pathPrefix}/*`])],
+        conditions: [elbv2.ListenerCondition.pathPatterns([s.pathPrefix, `${s.pathPrefix}/*`, ...stagePrefixed])],
         port: s.containerPort,
         protocol: elbv2.ApplicationProtocol.HTTP,
         targets: [service.service],
         healthCheck,
         deregistrationDelay: Duration.seconds(30),
       });
+      if (stagePrefixed.length > 0) {
+        const rule = this.applicationListener.node.findChild(`${targetId}Rule`).node.defaultChild as elbv2.CfnListenerRule;
+        rule.transforms = [{ type: 'url-rewrite', urlRewriteConfig: { rewrites: [{ regex: `^/${this.stageName}(/.*)$`, replace: '$1' }] } }];
+      }
     } else if (this.networkLoadBalancer) {
       const listener = this.networkLoadBalancer.addListener(`${targetId}Listener`, {
         port: s.listenerPort!,

@@ -206,6 +206,23 @@ describe('PrivateEcsApi: the five paths to the containers', () => {
     expect(joinedText(restIntegration(template, '/api/billing/{proxy+}').uri)).toBe(`http://<GetAtt:${albId}.DNSName>:80/api/billing/{proxy}`);
   });
 
+  test('REST + ALB: the rule also takes the stage-prefixed form AWS documents for VPC link v2 and rewrites it to the route path', () => {
+    const { template } = restAlb();
+    type RuleProps = { Conditions: Array<{ PathPatternConfig: { Values: string[] } }>; Transforms?: unknown };
+    const rules = Object.values(template.findResources('AWS::ElasticLoadBalancingV2::ListenerRule')) as Array<{ Properties: RuleProps }>;
+    const orders = rules.find((r) => JSON.stringify(r.Properties.Conditions).includes('"/orders"'))!;
+    expect(orders.Properties.Conditions[0].PathPatternConfig.Values).toEqual(['/orders', '/orders/*', '/dev/orders', '/dev/orders/*']);
+    expect(orders.Properties.Transforms).toEqual([{ Type: 'url-rewrite', UrlRewriteConfig: { Rewrites: [{ Regex: '^/dev(/.*)$', Replace: '$1' }] } }]);
+  });
+
+  test('HTTP + ALB: no stage form on the rules (the integration overwrites the path)', () => {
+    const { template } = httpAlb();
+    for (const rule of Object.values(template.findResources('AWS::ElasticLoadBalancingV2::ListenerRule')) as Array<{ Properties: { Conditions: unknown; Transforms?: unknown } }>) {
+      expect(rule.Properties.Transforms).toBeUndefined();
+      expect(JSON.stringify(rule.Properties.Conditions)).not.toContain('/dev/');
+    }
+  });
+
   test('REST + NLB: a VPC link v1 that targets the NLB; each service is reached on its own listener port', () => {
     const { template, api } = restNlb();
 
@@ -636,9 +653,10 @@ describe('PrivateEcsApi: services', () => {
     const forwardTo = (service: string) => rules.find((r) => r.Actions[0].TargetGroupArn.Ref === logicalIdOf(api.services[service].applicationTargetGroup!));
 
     expect(rules).toHaveLength(3);
-    expect(forwardTo('orders')!.Conditions).toEqual([{ Field: 'path-pattern', PathPatternConfig: { Values: ['/orders', '/orders/*'] } }]);
-    expect(forwardTo('users')!.Conditions).toEqual([{ Field: 'path-pattern', PathPatternConfig: { Values: ['/users', '/users/*'] } }]);
-    expect(forwardTo('billing')!.Conditions).toEqual([{ Field: 'path-pattern', PathPatternConfig: { Values: ['/api/billing', '/api/billing/*'] } }]);
+    // REST: each rule also takes the stage-prefixed form (see the five paths), rewritten to the route path.
+    expect(forwardTo('orders')!.Conditions).toEqual([{ Field: 'path-pattern', PathPatternConfig: { Values: ['/orders', '/orders/*', '/dev/orders', '/dev/orders/*'] } }]);
+    expect(forwardTo('users')!.Conditions).toEqual([{ Field: 'path-pattern', PathPatternConfig: { Values: ['/users', '/users/*', '/dev/users', '/dev/users/*'] } }]);
+    expect(forwardTo('billing')!.Conditions).toEqual([{ Field: 'path-pattern', PathPatternConfig: { Values: ['/api/billing', '/api/billing/*', '/dev/api/billing', '/dev/api/billing/*'] } }]);
     for (const r of rules) expect(r.ListenerArn).toEqual({ Ref: logicalIdOf(api.applicationListener!) });
     expect(new Set(rules.map((r) => r.Priority)).size).toBe(3);
     expect(propsOf(template, 'AWS::ElasticLoadBalancingV2::Listener', api.applicationListener!).DefaultActions).toEqual([
@@ -911,7 +929,16 @@ describe('PrivateEcsApi validation', () => {
     });
 
     test('ServiceNameDuplicate', () => {
-      expectApiError(build(REST_ALB, { services: [ordersService(), ordersService({ pathPrefix: '/v2/orders' })] }), 'ServiceNameDuplicate', /services\[1\]\.name is taken by services\[0\]/, /Got: "orders"/);
+      expectApiError(build(REST_ALB, { services: [ordersService(), ordersService({ pathPrefix: '/v2/orders' })] }), 'ServiceNameDuplicate', /services\[1\]\.name is taken .*by services\[0\]/, /Got: "orders"/);
+    });
+
+    test('ServiceNameDuplicate: names that differ only in "-" would get the same construct id', () => {
+      expectApiError(
+        build(REST_ALB, { services: [ordersService({ name: 'a-b1', pathPrefix: '/one' }), ordersService({ name: 'a-b-1', pathPrefix: '/two' })] }),
+        'ServiceNameDuplicate',
+        /services\[1\]\.name is taken \(or spelled alike, apart from '-'\) by services\[0\]/,
+        /Got: "a-b-1"/,
+      );
     });
 
     test('FargateCpuInvalid', () => {
@@ -1050,6 +1077,15 @@ describe('PrivateEcsApi validation', () => {
 
     test('PrivateTlsUnsupported: TLS with Cloud Map', () => {
       expectApiError(build(HTTP_CLOUD_MAP, {}, (stack) => ({ tls: { certificate: certificate(stack), serverName: SERVER_NAME } })), 'PrivateTlsUnsupported', /tls needs a load balancer/, /Got: tls with CLOUD_MAP/);
+    });
+
+    test('PrivateEndpointCustomDomainUnsupported: a Regional custom domain cannot map a private API', () => {
+      expectApiError(
+        build(REST_ALB, {}, (stack) => ({ ...importedEndpoint(stack), customDomain: { domainName: 'orders.example.com', certificate: certificate(stack) } })),
+        'PrivateEndpointCustomDomainUnsupported',
+        /customDomain creates a Regional custom domain, which cannot map a private REST API \(privateEndpoint\)/,
+        /Got: both/,
+      );
     });
 
     test('PrivateEndpointVpcEndpointsMissing', () => {

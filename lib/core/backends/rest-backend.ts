@@ -48,8 +48,9 @@ const STAGE_REASONS = {
     'WAF is opt-in through webAclArn: web ACLs are usually owned and shared by the platform (for example through ' +
     'Firewall Manager); MeteredPublicApi creates one for public APIs.',
   clientCertificate:
-    'Backends are Lambda functions, invoked through the Lambda API with IAM SigV4 over TLS; a client certificate only ' +
-    'lets HTTP backends authenticate API Gateway. Set clientCertificate: true for HTTP proxy backends that verify it.',
+    'API Gateway reaches its backends over authenticated channels: Lambda and AWS services through their APIs with IAM SigV4 ' +
+    'over TLS, private services through a VPC link into the VPC (with optional TLS to the load balancer). A client certificate ' +
+    'only lets a public HTTP backend authenticate API Gateway; set clientCertificate: true for HTTP proxy backends that verify it.',
   cache:
     'Caching is opt-in through the stage profile (caching): a cache is billed per hour and must be keyed per caller for ' +
     'authorized data. When it is on, it is always encrypted.',
