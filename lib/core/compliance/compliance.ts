@@ -53,23 +53,29 @@ export const COMPLIANCE_PACKS = ['AwsSolutions', 'Serverless', 'NIST.800.53.R5',
 function applyCompliance(scope: IConstruct, options: ComplianceOptions = {}): void {
   const nag = requireOptional<typeof CdkNag>('cdk-nag', '^3', 'applyCompliance()');
   const packOptions = { verbose: options.verbose ?? false, writeSuppressionsToCloudFormation: true };
+  const guard = (options.controlTower ?? true) ? new ControlTowerGuard({ disabledRules: options.disabledControlTowerRules }) : undefined;
+  const stages = scope.node.findAll().filter((child) => child !== scope && Stage.isStage(child)) as Stage[];
   const plugins: IPolicyValidationPlugin[] = [
+    // Without nested Stages, the guard's checks start before the cdk-nag packs run (and run beside them).
+    ...(guard && stages.length === 0 ? [guard.startEarly()] : []),
     new nag.AwsSolutionsChecks(scope, packOptions),
     new nag.ServerlessChecks(scope, packOptions),
     new nag.NIST80053R5Checks(scope, packOptions),
     new nag.HIPAASecurityChecks(scope, packOptions),
     new nag.PCIDSS321Checks(scope, packOptions),
   ];
-  if (options.controlTower ?? true) {
-    plugins.push(new ControlTowerGuard({ disabledRules: options.disabledControlTowerRules }));
-  }
+  if (guard) plugins.push(guard);
   Validations.of(scope).addPlugins(...plugins);
+  // A nested Stage's plugins run first, before CloudFormation's own schema validation: the guard's
+  // checks of every template start there and run beside the other plugins (one starter for all).
+  if (guard) {
+    const starter = guard.startEarly();
+    for (const stage of stages) Validations.of(stage).addPlugins(starter);
+  }
   failTheCliOnViolations(scope.node.root);
   // Aspects do not cross into nested Stages: give each Stage below the scope its own writer, so
   // every template carries its acknowledgments in Metadata.cdk_nag.
-  for (const child of scope.node.findAll()) {
-    if (child !== scope && Stage.isStage(child)) Aspects.of(child).add(new nag.WriteNagSuppressionsToCloudFormationAspect());
-  }
+  for (const stage of stages) Aspects.of(stage).add(new nag.WriteNagSuppressionsToCloudFormationAspect());
 }
 
 /** The context key through which the CDK CLI tells the app that the CLI reports validation itself. */

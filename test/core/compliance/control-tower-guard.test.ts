@@ -59,6 +59,47 @@ describe('ControlTowerGuard', () => {
     expect(parallel.success).toBe(false);
   });
 
+  test('resource Metadata (half of a synthesized template) changes no finding, and reports name the original template', () => {
+    // GIVEN the templates with acknowledgment-like Metadata on every resource, as applyCompliance writes it
+    const withMetadata = context(2);
+    for (const path of withMetadata.templatePaths) {
+      const template = JSON.parse(readFileSync(path, 'utf8')) as { Resources: Record<string, { Metadata?: unknown }> };
+      for (const resource of Object.values(template.Resources)) resource.Metadata = { cdk_nag: { rules_to_suppress: [{ id: 'AwsSolutions-L1', reason: 'x'.repeat(400) }] } };
+      writeFileSync(path, JSON.stringify(template));
+    }
+
+    // WHEN the guard and the full rule set check them
+    const scoped = new ControlTowerGuard({ parallelism: 2 }).validate(withMetadata);
+    const full = new CfnGuardValidator().validate(withMetadata);
+
+    // THEN the findings, with their template paths, are the same
+    expect(findings(scoped)).toEqual(findings(full));
+    expect(findings(scoped).every((f) => withMetadata.templatePaths.includes(f.split(' ')[1]))).toBe(true);
+  });
+
+  test('leaves no copy of a template behind', () => {
+    const copies = (): string[] => readdirSync(tmpdir()).filter((name) => name.startsWith('ct-guard-'));
+    const before = copies();
+    new ControlTowerGuard({ parallelism: 2 }).validate(context(2));
+    expect(copies()).toEqual(before);
+  });
+
+  test('startEarly: the early plugin reports nothing itself; validate then returns the findings of the checks it started', () => {
+    // GIVEN a guard whose checks were started early, as applyCompliance does on each nested Stage
+    const guard = new ControlTowerGuard({ parallelism: 2 });
+    const several = context(2);
+    const early = guard.startEarly().validate(several);
+
+    // WHEN the guard itself validates
+    const report = guard.validate(several);
+
+    // THEN the early plugin passed silently, and the guard reports what the full rule set does
+    expect(early).toEqual({ success: true, violations: [] });
+    expect(findings(report)).toEqual(findings(new CfnGuardValidator().validate(several)));
+    // A second validation (a new synth of the same app) checks the templates again.
+    expect(findings(guard.validate(several))).toEqual(findings(report));
+  });
+
   test('uses the plugin name that acknowledgments are written against', () => {
     expect(new ControlTowerGuard().name).toBe(new CfnGuardValidator().name);
   });
