@@ -55,23 +55,29 @@ function applyCompliance(scope: IConstruct, options: ComplianceOptions = {}): vo
   const packOptions = { verbose: options.verbose ?? false, writeSuppressionsToCloudFormation: true };
   const guard = (options.controlTower ?? true) ? new ControlTowerGuard({ disabledRules: options.disabledControlTowerRules }) : undefined;
   const stages = scope.node.findAll().filter((child) => child !== scope && Stage.isStage(child)) as Stage[];
+  // cfn-guard's checks start as soon as validation begins and run in worker threads beside the other
+  // plugins. A nested Stage's plugins run before the App's (and before CloudFormation's own schema
+  // validation), so with Stages the starter sits on each of them (one instance for all); without, it
+  // runs first at the scope.
+  const background = guard ? [guard] : [];
+  const starter: IPolicyValidationPlugin = {
+    name: 'compliance-checks-start',
+    validate: (context) => {
+      for (const plugin of background) plugin.start(context);
+      return { success: true, violations: [] };
+    },
+  };
   const plugins: IPolicyValidationPlugin[] = [
-    // Without nested Stages, the guard's checks start before the cdk-nag packs run (and run beside them).
-    ...(guard && stages.length === 0 ? [guard.startEarly()] : []),
+    ...(background.length > 0 && stages.length === 0 ? [starter] : []),
     new nag.AwsSolutionsChecks(scope, packOptions),
     new nag.ServerlessChecks(scope, packOptions),
     new nag.NIST80053R5Checks(scope, packOptions),
     new nag.HIPAASecurityChecks(scope, packOptions),
     new nag.PCIDSS321Checks(scope, packOptions),
+    ...background,
   ];
-  if (guard) plugins.push(guard);
   Validations.of(scope).addPlugins(...plugins);
-  // A nested Stage's plugins run first, before CloudFormation's own schema validation: the guard's
-  // checks of every template start there and run beside the other plugins (one starter for all).
-  if (guard) {
-    const starter = guard.startEarly();
-    for (const stage of stages) Validations.of(stage).addPlugins(starter);
-  }
+  if (background.length > 0) for (const stage of stages) Validations.of(stage).addPlugins(starter);
   failTheCliOnViolations(scope.node.root);
   // Aspects do not cross into nested Stages: give each Stage below the scope its own writer, so
   // every template carries its acknowledgments in Metadata.cdk_nag.
