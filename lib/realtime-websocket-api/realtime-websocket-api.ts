@@ -252,7 +252,7 @@ export class RealtimeWebSocketApi extends ApiBase {
         environment: { ...environment, ...extra },
         layers: [this.powertoolsLayer],
         options: props.functionOptions,
-      }, {}, `${role}Handler`) as LambdaFunction;
+      }, {}, `${role}Handler`);
     const integrationTimeout = props.integrationTimeout ?? maxIntegrationTimeout(ApiKind.WEBSOCKET);
     const handlers = {
       connect: fn('connect'),
@@ -286,7 +286,17 @@ export class RealtimeWebSocketApi extends ApiBase {
           name: 'ConnectAuthorizer',
           jwtAuthorizerFunction: (auth, fnId) => this.jwtAuthorizerFunction(auth, fnId),
         });
-    this.handlers = { ...handlers, authorizer: connectAuth?.authorizerFunction as LambdaFunction | undefined };
+    // The public handlers are the functions themselves (to configure and grant); routes call their `live` aliases.
+    const fnById = (live: IFunction): LambdaFunction => this._releasedFunction(live) as LambdaFunction;
+    this.handlers = {
+      connect: fnById(handlers.connect),
+      disconnect: fnById(handlers.disconnect),
+      fallback: fnById(handlers.fallback),
+      subscribe: fnById(handlers.subscribe),
+      unsubscribe: fnById(handlers.unsubscribe),
+      publish: fnById(handlers.publish),
+      authorizer: connectAuth?.authorizerFunction ? fnById(connectAuth.authorizerFunction) : undefined,
+    };
     this.addBuiltInRoute('$connect', handlers.connect, connectAuth?.authorizer, false);
     this.addBuiltInRoute('$disconnect', handlers.disconnect, undefined, false);
     this.addBuiltInRoute('$default', handlers.fallback, undefined, true);

@@ -7,6 +7,8 @@ import { ApiGatewayPermissionAcknowledger } from '../compliance/acknowledgments'
 import { resolveCustomDomain } from '../domain/custom-domain';
 import type { ApiCustomDomain, CustomDomainOptions } from '../domain/custom-domain';
 import { createApiFunction } from '../functions/api-function';
+import { FunctionReleases } from '../release/function-releases';
+import type { FunctionRelease } from '../release/function-releases';
 import type { CreateApiFunctionProps } from '../functions/api-function';
 import type { FunctionAlarmOptions } from '../observability/alarms';
 import { serviceMetric } from '../observability/api-metrics';
@@ -102,6 +104,12 @@ export abstract class ApiBase extends Construct {
   /** Functions the construct created (route handlers and authorizers), by construct id. */
   public readonly functions: Record<string, IFunction> = {};
 
+  /**
+   * How each function in `functions` is released (same keys): the `live` alias the API calls, and
+   * the CodeDeploy deployment group that moves it with the profile's release policy.
+   */
+  public readonly releases: Record<string, FunctionRelease> = {};
+
   /** The stage profile. */
   protected readonly profile: StageProfile;
 
@@ -111,6 +119,7 @@ export abstract class ApiBase extends Construct {
   private customDomain?: ApiCustomDomain;
   private observability?: ApiObservability;
   private logGroup?: ILogGroup;
+  private functionReleases?: FunctionReleases;
 
   protected constructor(scope: Construct, id: string, kind: ApiKind, props: ApiBaseProps) {
     super(scope, id);
@@ -227,16 +236,33 @@ export abstract class ApiBase extends Construct {
   protected _createFunction(id: string, props: CreateApiFunctionProps, alarms: FunctionAlarmOptions = {}, watchName = id): IFunction {
     const fn = createApiFunction(this, id, props);
     this.functions[id] = fn;
-    this._watchFunction(watchName, fn, alarms);
-    return fn;
+    const created = this._watchFunction(watchName, fn, alarms);
+    // The API calls the function through its `live` alias, which CodeDeploy moves with the profile's
+    // release policy and rolls back when the function's errors alarm or the API's 5xx alarm fires.
+    this.functionReleases ??= new FunctionReleases(this, 'Releases', this.profile.release);
+    const serverErrors = this.setUp().observability.serverErrorAlarm;
+    const rollbackAlarms = [...created.filter((a) => a.node.id.endsWith('Errors')), ...(serverErrors ? [serverErrors] : [])];
+    const release = this.functionReleases.release(id, fn, rollbackAlarms, 'profile.release');
+    this.releases[id] = release;
+    return release.alias;
+  }
+
+  /**
+   * The function behind a `live` alias `_createFunction` returned.
+   * @internal
+   */
+  protected _releasedFunction(live: IFunction): IFunction {
+    const id = Object.keys(this.releases).find((key) => this.releases[key].alias === live);
+    if (id === undefined) throw new ApiPatternsError('FunctionNotReleased', `${live.node.path} is not the live alias of a function of ${this.node.path}. Got: ${live.node.path}`, this);
+    return this.functions[id];
   }
 
   /**
    * Adds errors and throttles alarms and a dashboard graph for a function, once per function.
    * @internal
    */
-  protected _watchFunction(name: string, fn: IFunction, alarms: FunctionAlarmOptions = {}): void {
-    this.setUp().observability.watchFunction(name, fn, alarms);
+  protected _watchFunction(name: string, fn: IFunction, alarms: FunctionAlarmOptions = {}): Alarm[] {
+    return this.setUp().observability.watchFunction(name, fn, alarms);
   }
 
   /**

@@ -75,6 +75,8 @@ export interface ApiAlarmsProps {
 export class ApiAlarms extends Construct {
   /** Every alarm created so far. */
   public readonly alarms: Alarm[] = [];
+  /** The server-error alarm (5xx rate; WebSocket execution errors). */
+  public readonly serverErrors: Alarm;
 
   private readonly profile: StageProfile;
 
@@ -119,6 +121,7 @@ export class ApiAlarms extends Construct {
           },
     ];
     for (const spec of specs) this.alarms.push(createAlarm(this, spec, this.profile));
+    this.serverErrors = this.alarms[0];
   }
 
   /**

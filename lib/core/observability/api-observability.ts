@@ -75,11 +75,18 @@ export class ApiObservability {
     this.dashboardBuilder?.addGraph(title, metrics);
   }
 
-  /** Adds errors and throttles alarms and a dashboard graph for a function, once per function. */
-  public watchFunction(name: string, fn: IFunction, options: FunctionAlarmOptions = {}): void {
-    if (this.watched.has(fn)) return;
+  /** Adds errors and throttles alarms and a dashboard graph for a function, once per function; returns the alarms it created. */
+  public watchFunction(name: string, fn: IFunction, options: FunctionAlarmOptions = {}): Alarm[] {
+    if (this.watched.has(fn)) return [];
     this.watched.add(fn);
-    if (this.alarmSet) this.alarms.push(...this.alarmSet.addFunctionAlarms(name, fn, options));
+    const created = this.alarmSet ? this.alarmSet.addFunctionAlarms(name, fn, options) : [];
+    this.alarms.push(...created);
     this.dashboardBuilder?.addFunction(name, fn);
+    return created;
+  }
+
+  /** The API's server-error alarm (5xx rate, or WebSocket execution errors), when alarms are on. */
+  public get serverErrorAlarm(): Alarm | undefined {
+    return this.alarmSet?.serverErrors;
   }
 }

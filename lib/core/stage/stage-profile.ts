@@ -6,6 +6,7 @@ import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { IConstruct } from 'constructs';
 import { ApiPatternsError } from '../validation/errors';
 import { isUnresolved, validateCacheClusterSize, validateCacheTtl, validateStageName, validateThrottle } from '../validation/validation';
+import { ReleasePolicy } from '../release/release-policy';
 
 /** Throttling of a stage: steady rate and burst. */
 export interface ThrottleProfile {
@@ -125,6 +126,13 @@ export interface StageProfileSettings {
    * @default - alarms without actions
    */
   readonly alarmTopic?: ITopic;
+  /**
+   * How the functions the constructs create are released: each gets an alias (`live`) the API
+   * integrates with and a CodeDeploy deployment group that moves it with this policy, rolling back
+   * on the function's errors alarm or the API's 5xx alarm.
+   * @default - a canary (10 % for 5 minutes) on a production profile, all at once otherwise
+   */
+  readonly release?: ReleasePolicy;
 }
 
 /** Fields of a stage profile that override a preset's (every one optional). */
@@ -247,6 +255,8 @@ export class StageProfile {
   public readonly alarmThresholds: ResolvedAlarmThresholds;
   /** The SNS topic alarms notify; undefined when alarms have no action. */
   public readonly alarmTopic?: ITopic;
+  /** How the functions the constructs create are released. */
+  public readonly release: ReleasePolicy;
 
   /** The props as given (preset merged with overrides), before defaults; `with()` starts from these. */
   private readonly givenProps: StageProfileProps;
@@ -275,6 +285,7 @@ export class StageProfile {
       functionThrottles: t.functionThrottles ?? 1,
     };
     this.alarmTopic = props.alarmTopic;
+    this.release = props.release ?? (this.production ? ReleasePolicy.canary({ percent: 10, interval: Duration.minutes(5) }) : ReleasePolicy.allAtOnce());
   }
 
   /** A copy of this profile with some fields replaced. */
@@ -300,6 +311,7 @@ export class StageProfile {
       validateCacheClusterSize(scope, `${prop}.caching.clusterSize`, this.caching.clusterSize);
       validateCacheTtl(scope, `${prop}.caching.defaultTtl`, this.caching.defaultTtl);
     }
+    this.release.validate(scope, `${prop}.release`);
     const t = this.alarmThresholds;
     for (const [name, value] of [['serverErrorRate', t.serverErrorRate], ['clientErrorRate', t.clientErrorRate]] as const) {
       if (!isUnresolved(value) && !(value >= 0 && value <= 1)) {
