@@ -290,8 +290,10 @@ export class MeteredPublicApi extends ApiBase {
 
     this.watchThrottling(props.throttledRequestsPerKey ?? false);
     if (props.tenantAuthorizer) {
-      this.tenantAuthorizerFunction = this.createTenantAuthorizer(props.tenantAuthorizer);
-      this.routes.useDefaultAuth(ApiAuth.lambdaToken(this.tenantAuthorizerFunction, { resultsCacheTtl: props.tenantAuthorizer.resultsCacheTtl }));
+      // API Gateway calls the authorizer through its live alias; the public member is the function itself.
+      const live = this.createTenantAuthorizer(props.tenantAuthorizer);
+      this.tenantAuthorizerFunction = this._releasedFunction(live);
+      this.routes.useDefaultAuth(ApiAuth.lambdaToken(live, { resultsCacheTtl: props.tenantAuthorizer.resultsCacheTtl }));
     }
     for (const [routeKey, options] of Object.entries(props.routes ?? {})) this.addRouteInternal(`routes[${JSON.stringify(routeKey)}]`, routeKey, options);
   }
