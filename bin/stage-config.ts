@@ -44,11 +44,35 @@ export interface PlatformIdentity {
   readonly audiences: { readonly items: string[]; readonly chat: string[]; readonly orders: string[] };
 }
 
-/** Settings of the demo platform: the zone, the identity provider and each stage. */
+/**
+ * Where the demo platform's CDK Pipelines pipeline runs and what it builds (`npx cdk synth -c
+ * pipeline=true`; see bin/pipeline-stack.ts). The values are placeholders: put yours here.
+ */
+export interface PlatformPipelineConfig {
+  /**
+   * The tooling account the pipeline runs in. It deploys into each stage's account, which must be
+   * bootstrapped with `--trust` for this account.
+   */
+  readonly account: string;
+  /** The Region the pipeline runs in. */
+  readonly region: string;
+  /** The repository the pipeline builds, `owner/name` as the connection's provider spells it. */
+  readonly repository: string;
+  /** The branch whose pushes start the pipeline. */
+  readonly branch: string;
+  /**
+   * ARN of the AWS CodeConnections (formerly CodeStar Connections) connection to the repository's
+   * host, created once in the tooling account and confirmed in the console.
+   */
+  readonly connectionArn: string;
+}
+
+/** Settings of the demo platform: the zone, the identity provider, each stage and the pipeline. */
 export interface PlatformConfig {
   readonly zone: PlatformZone;
   readonly identity: PlatformIdentity;
   readonly stages: PlatformStageConfig[];
+  readonly pipeline: PlatformPipelineConfig;
 }
 
 export const PLATFORM: PlatformConfig = {
@@ -82,6 +106,13 @@ export const PLATFORM: PlatformConfig = {
       authorizerCacheTtl: Duration.minutes(5),
     },
   ],
+  pipeline: {
+    account: '444444444444',
+    region: 'eu-west-1',
+    repository: 'example-org/cdk-api-gateway-patterns',
+    branch: 'main',
+    connectionArn: 'arn:aws:codestar-connections:eu-west-1:444444444444:connection/00000000-0000-0000-0000-000000000000',
+  },
 };
 
 /** Where a stage deploys: its own account and Region, from the typed config (no context, no CLI profile). */

@@ -74,6 +74,12 @@ export type { PrivateEcsAutoScaling, PrivateEcsHealthCheck, PrivateEcsRouteOptio
 export { VpcEgress } from './private-ecs-api/ecs-network';
 export type { PrivateEcsVpcOptions } from './private-ecs-api/ecs-network';
 
+// Releases
+export { ReleasePolicy, ReleaseStyle } from './core/release/release-policy';
+export type { ReleaseOptions, TrafficShiftOptions } from './core/release/release-policy';
+export type { FunctionRelease } from './core/release/function-releases';
+export type { StageCanaryOptions, StageReleaseOptions } from './core/release/stage-release';
+
 // Custom domains
 export { ApiCustomDomain } from './core/domain/custom-domain';
 export type { ApiCustomDomainProps, CustomDomainOptions } from './core/domain/custom-domain';

@@ -33,6 +33,13 @@ const logicalId = (stack: Stack, construct: IConstruct) => stack.getLogicalId(co
 /** The logical id of a function. */
 const functionId = (stack: Stack, fn: IFunction) => stack.getLogicalId(fn.node.defaultChild as CfnFunction);
 
+/** The logical id of the `live` alias API Gateway calls instead of `fn` (its Ref is the alias ARN). */
+function liveAliasId(stack: Stack, api: MeteredPublicApi, fn: IFunction): string {
+  const id = Object.keys(api.functions).find((key) => api.functions[key] === fn);
+  expect(id).toBeDefined();
+  return logicalId(stack, api.releases[id!].alias);
+}
+
 /** The environment of the tenant-key authorizer function. */
 function authorizerEnvironment(template: Template): Record<string, string> {
   return onlyResource(template, 'AWS::Lambda::Function', (p) => String(p.Description).startsWith('Tenant-key authorizer')).resource.Properties.Environment.Variables;
@@ -310,14 +317,17 @@ describe('MeteredPublicApi key source and the tenant-key authorizer', () => {
     expect(others.every((a) => a.startsWith('logs:') || a.startsWith('xray:'))).toBe(true);
   });
 
-  test('routes are secured by a token authorizer (the function, the Authorization header, 300 s) and the key it returns', () => {
+  test("routes are secured by a token authorizer (the function's live alias, the Authorization header, 300 s) and the key it returns", () => {
     const { body, stack, api } = tenantApi({ routes: { 'GET /products': mockRoute(), 'GET /health': mockRoute({ apiKeyRequired: false }) } });
 
     const schemes = authorizerSchemes(body);
     expect(Object.keys(schemes)).toEqual(['Authorizer1']);
     const authorizer = schemes.Authorizer1['x-amazon-apigateway-authorizer'] as Record<string, unknown>;
     expect(authorizer).toMatchObject({ type: 'token', identitySource: 'method.request.header.Authorization', authorizerResultTtlInSeconds: 300 });
-    expect(JSON.stringify(authorizer.authorizerUri)).toContain(functionId(stack, api.tenantAuthorizerFunction!));
+    // API Gateway calls the authorizer through its live alias, never the bare function.
+    const uri = JSON.stringify(authorizer.authorizerUri);
+    expect(uri).toContain(JSON.stringify({ Ref: liveAliasId(stack, api, api.tenantAuthorizerFunction!) }));
+    expect(uri).not.toContain(functionId(stack, api.tenantAuthorizerFunction!));
     expect(requirements(body, '/products', 'get')).toEqual([['Authorizer1', 'api_key']]);
     expect(requirements(body, '/health', 'get')).toEqual([['Authorizer1']]);
   });
@@ -328,11 +338,11 @@ describe('MeteredPublicApi key source and the tenant-key authorizer', () => {
     expect(authorizerSchemes(body).Authorizer1['x-amazon-apigateway-authorizer']).toMatchObject({ authorizerResultTtlInSeconds: 120 });
   });
 
-  test('API Gateway may invoke the authorizer (one permission, scoped to the API authorizers)', () => {
+  test("API Gateway may invoke the authorizer's live alias (one permission, scoped to the API authorizers)", () => {
     const { template, stack, api } = tenantApi();
 
     const permission = onlyResource(template, 'AWS::Lambda::Permission').resource.Properties;
-    expect(permission.FunctionName).toEqual({ 'Fn::GetAtt': [functionId(stack, api.tenantAuthorizerFunction!), 'Arn'] });
+    expect(permission.FunctionName).toEqual({ Ref: liveAliasId(stack, api, api.tenantAuthorizerFunction!) });
     expect(permission.Principal).toBe('apigateway.amazonaws.com');
     expect(JSON.stringify(permission.SourceArn)).toContain('/authorizers/*');
   });

@@ -10,6 +10,7 @@ import { Function as LambdaFunction, LayerVersion } from 'aws-cdk-lib/aws-lambda
 import { HostedZone } from 'aws-cdk-lib/aws-route53';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { ApiAuth, ApiCustomDomain, ApiKind, PowertoolsLayer, RealtimeWebSocketApi, StageProfile } from '../../lib';
+import { ReleasePolicy } from '../../lib/core/release/release-policy';
 import { inlineFunction, templateOf } from '../support/stacks';
 import { JWT, logicalIdOf, resolvedJson, userRouteFunction, webSocketApi } from '../support/realtime-websocket-api-fixtures';
 
@@ -114,16 +115,20 @@ describe('RealtimeWebSocketApi', () => {
       template.allResourcesProperties('AWS::ApiGatewayV2::Integration', { TimeoutInMillis: 50 });
     });
 
-    test('lets API Gateway invoke each handler, scoped to this API', () => {
+    test("lets API Gateway invoke each handler's live alias (never the bare function), scoped to this API", () => {
       const { template, stack, api } = webSocketApi();
 
       template.resourceCountIs('AWS::Lambda::Permission', 6);
       template.hasResourceProperties('AWS::Lambda::Permission', {
         Action: 'lambda:InvokeFunction',
         Principal: 'apigateway.amazonaws.com',
-        FunctionName: { 'Fn::GetAtt': [logicalIdOf(stack, api.handlers.publish), 'Arn'] },
+        FunctionName: { Ref: logicalIdOf(stack, api.releases.PublishHandler.alias) },
         SourceArn: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith([{ Ref: logicalIdOf(stack, api.api) }])] }),
       });
+      const permitted = Object.values(template.findResources('AWS::Lambda::Permission')).map((p) => p.Properties.FunctionName);
+      const aliases = Object.values(api.releases).map((r) => ({ Ref: logicalIdOf(stack, r.alias) }));
+      expect(permitted).toEqual(expect.arrayContaining(aliases));
+      expect(permitted).toHaveLength(aliases.length);
     });
   });
 
@@ -135,7 +140,7 @@ describe('RealtimeWebSocketApi', () => {
       template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 0);
     });
 
-    test('ApiAuth.jwt adds a bundled REQUEST authorizer reading the token query parameter, on $connect only', () => {
+    test('ApiAuth.jwt adds a bundled REQUEST authorizer (called through its live alias) reading the token query parameter, on $connect only', () => {
       // GIVEN / WHEN
       const { template, stack, api } = webSocketApi({ connectAuth: ApiAuth.jwt(JWT) });
 
@@ -145,9 +150,10 @@ describe('RealtimeWebSocketApi', () => {
         AuthorizerType: 'REQUEST',
         IdentitySource: ['route.request.querystring.token'],
         AuthorizerUri: Match.objectLike({
-          'Fn::Join': ['', Match.arrayWith([{ 'Fn::GetAtt': [logicalIdOf(stack, api.handlers.authorizer!), 'Arn'] }])],
+          'Fn::Join': ['', Match.arrayWith([{ Ref: logicalIdOf(stack, api.releases.AuthorizerHandler.alias) }])],
         }),
       });
+      expect(api.functions.AuthorizerHandler).toBe(api.handlers.authorizer);
       const authorizerId = Object.keys(template.findResources('AWS::ApiGatewayV2::Authorizer'))[0];
       template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$connect', AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } });
       const others = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).filter((r) => r.Properties.RouteKey !== '$connect');
@@ -869,15 +875,18 @@ describe('RealtimeWebSocketApi', () => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'IntegrationLatency', Threshold: 1000 });
     });
 
-    test('alarms: false creates none', () => {
-      const { template, api } = webSocketApi({ alarms: false });
+    // Without alarms there is nothing to roll back on: the release policy must not roll back.
+    const NO_ROLLBACK = StageProfile.dev({ release: ReleasePolicy.allAtOnce({ rollback: false }) });
+
+    test('alarms: false (with a release policy that does not roll back) creates none', () => {
+      const { template, api } = webSocketApi({ alarms: false, profile: NO_ROLLBACK });
 
       template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
       expect(api.alarms).toEqual([]);
     });
 
     test('alarms: false also skips the alarms of routes added later', () => {
-      const { stack, api } = webSocketApi({ alarms: false });
+      const { stack, api } = webSocketApi({ alarms: false, profile: NO_ROLLBACK });
 
       api.addRoute('later', userRouteFunction(stack));
 

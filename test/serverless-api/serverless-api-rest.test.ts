@@ -1,5 +1,5 @@
 import { Duration, Lazy } from 'aws-cdk-lib';
-import type { Stack } from 'aws-cdk-lib';
+import type { CfnElement, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { Template } from 'aws-cdk-lib/assertions';
 import { EndpointType, JsonSchemaType, JsonSchemaVersion } from 'aws-cdk-lib/aws-apigateway';
@@ -348,7 +348,7 @@ describe('ServerlessApi (REST)', () => {
       expect(Object.keys(authorizerSchemes(body))).toHaveLength(1);
     });
 
-    test('JWT auth uses the bundled token authorizer, configured from the ApiAuth', () => {
+    test('JWT auth uses the bundled token authorizer (through its live alias), configured from the ApiAuth', () => {
       const { stack, api, template } = restApi({
         defaultAuth: ApiAuth.jwt({ ...JWT, scopes: ['items/read', 'items/write'], resultsCacheTtl: Duration.seconds(60) }),
         routes: { 'GET /items': { integration: RouteIntegration.mock() }, 'GET /other': { integration: RouteIntegration.mock() } },
@@ -366,11 +366,13 @@ describe('ServerlessApi (REST)', () => {
         'x-amazon-apigateway-authtype': 'custom',
         'x-amazon-apigateway-authorizer': { type: 'token', identitySource: 'method.request.header.Authorization', authorizerResultTtlInSeconds: 60 },
       });
-      // ...invoking the bundled function, configured from the ApiAuth
+      // ...invoking the bundled function's live alias (never the bare function), configured from the ApiAuth
       const authorizerFunctions = Object.entries(api.functions).filter(([id]) => id.startsWith('Authorizer'));
       expect(authorizerFunctions).toHaveLength(1);
-      const authorizerFn = authorizerFunctions[0][1];
-      expect(JSON.stringify(scheme)).toContain(`"Fn::GetAtt":["${logicalIdOf(stack, authorizerFn)}","Arn"]`);
+      const [authorizerFnId, authorizerFn] = authorizerFunctions[0];
+      const aliasId = stack.getLogicalId(api.releases[authorizerFnId].alias.node.defaultChild as CfnElement);
+      expect(JSON.stringify(scheme)).toContain(`{"Ref":"${aliasId}"}`);
+      expect(JSON.stringify(scheme)).not.toContain(logicalIdOf(stack, authorizerFn));
       template.hasResourceProperties('AWS::Lambda::Function', {
         Handler: 'index.handler',
         Runtime: 'nodejs24.x',
@@ -378,9 +380,9 @@ describe('ServerlessApi (REST)', () => {
           Variables: { JWT_ISSUER: JWT.issuer, JWT_AUDIENCE: 'items-api', JWT_REQUIRED_SCOPES: 'items/read items/write' },
         },
       });
-      // ...which API Gateway may invoke as an authorizer of this API
+      // ...which API Gateway may invoke (the alias) as an authorizer of this API
       template.hasResourceProperties('AWS::Lambda::Permission', {
-        FunctionName: { 'Fn::GetAtt': [logicalIdOf(stack, authorizerFn), 'Arn'] },
+        FunctionName: { Ref: aliasId },
         SourceArn: executeApiArn(restApiLogicalId(template), '/authorizers/*'),
       });
       // ...and every route requires it

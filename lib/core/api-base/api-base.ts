@@ -14,6 +14,7 @@ import type { FunctionAlarmOptions } from '../observability/alarms';
 import { serviceMetric } from '../observability/api-metrics';
 import type { ApiMetrics } from '../observability/api-metrics';
 import { ApiObservability } from '../observability/api-observability';
+import { ApiFeature, requireFeature } from '../routing/protocol-features';
 import { createStageLogGroup } from '../stage/stage-log-group';
 import type { StageProfile } from '../stage/stage-profile';
 import { ApiPatternsError, describeValue } from '../validation/errors';
@@ -127,6 +128,8 @@ export abstract class ApiBase extends Construct {
     this.baseProps = props;
     this.profile = props.profile;
     props.profile.validate(this);
+    // Only REST stages have canaries (and deployments this library labels).
+    if (props.profile.stageRelease) requireFeature(this, kind, ApiFeature.STAGE_CANARY, 'profile.stageRelease');
     Aspects.of(this).add(new ApiGatewayPermissionAcknowledger(), { priority: AspectPriority.MUTATING });
     this.apiName = props.apiName ?? this.node.path.replace(/\//g, '-');
     claimApiName(this, this.apiName);

@@ -17,6 +17,7 @@ import { emptyDocument, OperationIds, operationKey, pathParameters, requestParam
 import { toOpenApiSchema } from '../routing/request-schema';
 import type { TableRoute } from '../routing/route-table';
 import { accessLogFormat } from '../stage/access-log-format';
+import { applyStageRelease } from '../release/stage-release';
 import { createExecutionLogGroup } from '../stage/stage-log-group';
 import type { ApiBackend, ApiBackendProps } from './api-backend';
 import { BoundAuthorizations } from './bound-authorizations';
@@ -74,6 +75,8 @@ export class RestBackend implements ApiBackend {
   public readonly url: string;
   public readonly metrics: ApiMetrics;
   public readonly document: Record<string, unknown>;
+  /** The labelled deployments of `profile.stageRelease`, by label. */
+  public readonly releaseDeployments: Record<string, apigw.CfnDeployment>;
 
   private readonly paths: Record<string, Record<string, unknown>>;
   private readonly securitySchemes: Record<string, unknown>;
@@ -127,9 +130,12 @@ export class RestBackend implements ApiBackend {
         cacheTtl: caching?.defaultTtl,
         cacheDataEncrypted: caching !== undefined ? true : undefined,
         clientCertificateId: clientCertificate?.attrClientCertificateId,
+        variables: Object.keys(profile.stageVariables).length > 0 ? profile.stageVariables : undefined,
       },
     });
     this.stage = this.api.deploymentStage;
+    // Labelled releases (and a canary) decide which deployment the stage serves.
+    this.releaseDeployments = profile.stageRelease ? applyStageRelease(scope, this.api, this.stage, profile.stageRelease, props.apiName) : {};
     // The construct outputs the URL clients use itself (the custom domain's when there is one, opt-out).
     this.api.node.tryRemoveChild('Endpoint');
     this.api.node.addValidation({

@@ -13,6 +13,7 @@ export enum ApiFeature {
   WAF = 'WAF',
   RESOURCE_POLICY = 'RESOURCE_POLICY',
   CLIENT_CERTIFICATE = 'CLIENT_CERTIFICATE',
+  STAGE_CANARY = 'STAGE_CANARY',
 }
 
 /**
@@ -29,6 +30,7 @@ export const PROTOCOL_FEATURES: Record<ApiFeature, { readonly label: string; rea
   [ApiFeature.WAF]: { label: 'WAF (webAclArn)', kinds: [ApiKind.REST] },
   [ApiFeature.RESOURCE_POLICY]: { label: 'resource policies (resourcePolicy)', kinds: [ApiKind.REST] },
   [ApiFeature.CLIENT_CERTIFICATE]: { label: 'client certificates (clientCertificate)', kinds: [ApiKind.REST] },
+  [ApiFeature.STAGE_CANARY]: { label: 'stage canaries and labelled releases (profile.stageRelease)', kinds: [ApiKind.REST] },
 };
 
 /** True when APIs of `kind` offer `feature`. */

@@ -7,6 +7,8 @@ import type { IConstruct } from 'constructs';
 import { ApiPatternsError } from '../validation/errors';
 import { isUnresolved, validateCacheClusterSize, validateCacheTtl, validateStageName, validateThrottle } from '../validation/validation';
 import { ReleasePolicy } from '../release/release-policy';
+import { validateStageRelease, validateStageVariables } from '../release/stage-release';
+import type { StageReleaseOptions } from '../release/stage-release';
 
 /** Throttling of a stage: steady rate and burst. */
 export interface ThrottleProfile {
@@ -133,6 +135,18 @@ export interface StageProfileSettings {
    * @default - a canary (10 % for 5 minutes) on a production profile, all at once otherwise
    */
   readonly release?: ReleasePolicy;
+  /**
+   * Stage variables: per-stage values integrations and mapping templates read as
+   * `${stageVariables.name}` (names: letters, digits, `_`; values: letters, digits and `-._~:/?#&=,`).
+   * @default - none
+   */
+  readonly stageVariables?: Record<string, string>;
+  /**
+   * Releases of a REST API's definition by label, with an optional canary (see StageReleaseOptions).
+   * REST only.
+   * @default - each synth deploys the definition to the whole stage
+   */
+  readonly stageRelease?: StageReleaseOptions;
 }
 
 /** Fields of a stage profile that override a preset's (every one optional). */
@@ -257,6 +271,10 @@ export class StageProfile {
   public readonly alarmTopic?: ITopic;
   /** How the functions the constructs create are released. */
   public readonly release: ReleasePolicy;
+  /** Stage variables. */
+  public readonly stageVariables: Record<string, string>;
+  /** Releases of a REST API's definition by label, when set. */
+  public readonly stageRelease?: StageReleaseOptions;
 
   /** The props as given (preset merged with overrides), before defaults; `with()` starts from these. */
   private readonly givenProps: StageProfileProps;
@@ -285,6 +303,8 @@ export class StageProfile {
       functionThrottles: t.functionThrottles ?? 1,
     };
     this.alarmTopic = props.alarmTopic;
+    this.stageVariables = props.stageVariables ?? {};
+    this.stageRelease = props.stageRelease;
     this.release = props.release ?? (this.production ? ReleasePolicy.canary({ percent: 10, interval: Duration.minutes(5) }) : ReleasePolicy.allAtOnce());
   }
 
@@ -312,6 +332,8 @@ export class StageProfile {
       validateCacheTtl(scope, `${prop}.caching.defaultTtl`, this.caching.defaultTtl);
     }
     this.release.validate(scope, `${prop}.release`);
+    validateStageVariables(scope, `${prop}.stageVariables`, this.stageVariables);
+    if (this.stageRelease) validateStageRelease(scope, `${prop}.stageRelease`, this.stageRelease);
     const t = this.alarmThresholds;
     for (const [name, value] of [['serverErrorRate', t.serverErrorRate], ['clientErrorRate', t.clientErrorRate]] as const) {
       if (!isUnresolved(value) && !(value >= 0 && value <= 1)) {

@@ -17,6 +17,7 @@ export function v2StageOptions(profile: StageProfile, accessLogGroup: ILogGroup,
   return {
     stageName: profile.stageName,
     autoDeploy: true,
+    stageVariables: Object.keys(profile.stageVariables).length > 0 ? profile.stageVariables : undefined,
     throttle: { rateLimit: profile.throttle.rateLimit, burstLimit: profile.throttle.burstLimit },
     accessLogSettings: {
       destination: new LogGroupLogDestination(accessLogGroup),

@@ -132,7 +132,11 @@ describe.each([ApiKind.REST, ApiKind.HTTP])('fullApi(%s)', (kind) => {
       // No CloudFormation intrinsic is left as an object: references are `${...}` text.
       expect(JSON.stringify(document)).not.toMatch(/"(Ref|Fn::[A-Za-z]+)"/);
       const integration = (document.paths as Record<string, Record<string, Record<string, Record<string, unknown>>>>)['/items'].get['x-amazon-apigateway-integration'];
-      expect(integration.uri).toMatch(/^arn:\$\{AWS::Partition\}:apigateway:\$\{AWS::Region\}:lambda:path\/2015-03-31\/functions\/\$\{[A-Za-z0-9]+\.Arn\}\/invocations$/);
+      // The integration calls the function's live alias (a Ref: the alias ARN), never the bare function (`${Fn.Arn}`).
+      const uri = /^arn:\$\{AWS::Partition\}:apigateway:\$\{AWS::Region\}:lambda:path\/2015-03-31\/functions\/\$\{([A-Za-z0-9]+)\}\/invocations$/.exec(String(integration.uri));
+      expect(uri).not.toBeNull();
+      const aliasIds = Object.values(api.releases).map((r) => Stack.of(api).getLogicalId(r.alias.node.defaultChild as CfnResource));
+      expect(aliasIds).toContain(uri![1]);
     });
   }
 });
@@ -155,7 +159,9 @@ describe('the files the demo app writes for the items API', () => {
     expect(document.info).toMatchObject({ title: `items-${stage}` });
     expect(Object.keys(document.paths as object)).toEqual(expect.arrayContaining(['/health', '/items', '/items/{id}']));
     expect(extensionKeys(document).length).toBeGreaterThan(0);
-    expect(readFileSync(file, 'utf8')).toMatch(/functions\/\$\{ItemsApi[A-Za-z0-9]+\.Arn\}\/invocations/);
+    // Integrations call the handler's live alias (`${<Id>Live<hash>}`, the alias ARN), never the bare function.
+    expect(readFileSync(file, 'utf8')).toMatch(/functions\/\$\{ItemsApi[A-Za-z0-9]+Live[0-9A-F]{8}\}\/invocations/);
+    expect(readFileSync(file, 'utf8')).not.toMatch(/functions\/\$\{[A-Za-z0-9]+\.Arn\}\/invocations/);
   });
 
   test.each(stageNames)('%s: items-<stage>.client.openapi.json is valid OpenAPI 3.0, the definition without extensions', async (stage) => {
