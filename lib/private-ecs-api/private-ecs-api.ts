@@ -3,6 +3,7 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { MathExpression, Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { MetricOptions } from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -27,11 +28,12 @@ import type { CorsOptions } from '../core/routing/cors';
 import { ApiFeature, requireFeature } from '../core/routing/protocol-features';
 import { ApiPatternsError, describeValue } from '../core/validation/errors';
 import { validateIntegerRange } from '../core/validation/validation';
+import { ReleaseStyle } from '../core/release/release-policy';
 import { EcsNetwork, VpcEgress } from './ecs-network';
 import type { PrivateEcsVpcOptions } from './ecs-network';
 import { validateFargateSize } from './fargate-size';
 import { PrivateEcsService } from './private-ecs-service';
-import type { PrivateEcsRouteOptions, PrivateEcsServiceProps } from './private-ecs-service';
+import type { EcsTrafficShift, PrivateEcsRouteOptions, PrivateEcsServiceProps } from './private-ecs-service';
 
 /** What carries requests from the VPC link to the tasks. */
 export enum PrivateBackend {
@@ -234,6 +236,7 @@ export class PrivateEcsApi extends ApiBase {
   private readonly props: PrivateEcsApiProps;
   private readonly listenerPorts: Record<string, number> = {};
   private readonly rulePriorities = new Set<number>();
+  private shift?: EcsTrafficShift;
 
   constructor(scope: Construct, id: string, props: PrivateEcsApiProps) {
     const kind = props.kind ?? ApiKind.REST;
@@ -321,6 +324,7 @@ export class PrivateEcsApi extends ApiBase {
     const loadBalancer = this.applicationLoadBalancer ?? this.networkLoadBalancer;
     if (loadBalancer) this.accessLogsBucket = this.configureLoadBalancer(loadBalancer, props);
 
+    this.shift = this.trafficShift();
     for (const s of services) this.addService(s, network.subnets);
 
     this.routes = new RouteApi(this, {
@@ -598,6 +602,35 @@ export class PrivateEcsApi extends ApiBase {
     }
   }
 
+  /**
+   * The stage profile's release policy as ECS's own traffic shifting: canary or linear task-set
+   * shifts behind a load balancer. All at once stays a rolling deployment; Cloud Map has no load
+   * balancer to shift through, so its services roll (with alarm rollback).
+   */
+  private trafficShift(): EcsTrafficShift | undefined {
+    const policy = this.profile.release;
+    if (policy.style === ReleaseStyle.ALL_AT_ONCE) return undefined;
+    if (this.backend === PrivateBackend.CLOUD_MAP) {
+      Annotations.of(this).addWarningV2(
+        '@cdk-api-gateway-patterns/private-ecs-api:cloudMapRolling',
+        `profile.release is ${policy.style}, but ECS shifts traffic only behind a load balancer: Cloud Map services use rolling deployments with the circuit breaker and alarm rollback.`,
+      );
+      return undefined;
+    }
+    const minutes = policy.interval!.toMinutes();
+    if (minutes > 1440) {
+      throw new ApiPatternsError('EcsReleaseIntervalInvalid', `profile.release.interval must be at most 1440 minutes for ECS traffic shifting (a step's bake time). Got: ${minutes} minutes`, this);
+    }
+    if (policy.style === ReleaseStyle.LINEAR && policy.percent! < 3) {
+      throw new ApiPatternsError('EcsReleasePercentInvalid', `profile.release.percent must be at least 3 for ECS linear traffic shifting. Got: ${policy.percent}`, this);
+    }
+    return {
+      strategy: policy.style === ReleaseStyle.CANARY ? ecs.DeploymentStrategy.CANARY : ecs.DeploymentStrategy.LINEAR,
+      stepPercent: policy.percent!,
+      stepBakeTime: policy.interval!,
+    };
+  }
+
   /** The service's rule priority: from its name, the next free one when two names hash alike. */
   private freeRulePriority(name: string): number {
     let priority = rulePriority(name);
@@ -620,6 +653,7 @@ export class PrivateEcsApi extends ApiBase {
       memoryMiB: s.memoryMiB,
       containerPort: s.containerPort,
       cloudMap: this.backend === PrivateBackend.CLOUD_MAP,
+      shift: this.shift,
     });
     this.services[s.props.name] = service;
     const hc = s.props.healthCheck ?? {};
@@ -639,15 +673,30 @@ export class PrivateEcsApi extends ApiBase {
       // the path (/<stage>/orders/...). The rule also matches that form and rewrites it to the route's
       // own path, so the service sees the same paths whichever form arrives.
       const stagePrefixed = this.kind === ApiKind.REST ? [`/${this.stageName}${s.pathPrefix}`, `/${this.stageName}${s.pathPrefix}/*`] : [];
+      const group = {
+        port: s.containerPort,
+        protocol: elbv2.ApplicationProtocol.HTTP,
+        healthCheck,
+        deregistrationDelay: Duration.seconds(30),
+      };
       service.applicationTargetGroup = this.applicationListener.addTargets(targetId, {
         priority: this.freeRulePriority(s.props.name),
         conditions: [elbv2.ListenerCondition.pathPatterns([s.pathPrefix, `${s.pathPrefix}/*`, ...stagePrefixed])],
-        port: s.containerPort,
-        protocol: elbv2.ApplicationProtocol.HTTP,
-        targets: [service.service],
-        healthCheck,
-        deregistrationDelay: Duration.seconds(30),
+        targets: this.shift ? [] : [service.service],
+        ...group,
       });
+      if (this.shift) {
+        // ECS shifts traffic between the production group and an alternate one through the service's listener rule.
+        const alternate = new elbv2.ApplicationTargetGroup(this, `${targetId}AlternateGroup`, { vpc: this.vpc, targetType: elbv2.TargetType.IP, ...group });
+        const rule = this.applicationListener.node.findChild(`${targetId}Rule`) as elbv2.ApplicationListenerRule;
+        service.applicationTargetGroup.addTarget(
+          service.service.loadBalancerTarget({
+            containerName: service.container.containerName,
+            containerPort: s.containerPort,
+            alternateTarget: new ecs.AlternateTarget('Alternate', { alternateTargetGroup: alternate, productionListener: ecs.ListenerRuleConfiguration.applicationListenerRule(rule) }),
+          }),
+        );
+      }
       if (stagePrefixed.length > 0) {
         const rule = this.applicationListener.node.findChild(`${targetId}Rule`).node.defaultChild as elbv2.CfnListenerRule;
         rule.transforms = [{ type: 'url-rewrite', urlRewriteConfig: { rewrites: [{ regex: `^/${this.stageName}(/.*)$`, replace: '$1' }] } }];
@@ -662,19 +711,35 @@ export class PrivateEcsApi extends ApiBase {
       this.networkListeners[s.props.name] = listener;
       if (!this.props.tls) this.acknowledgePlainListener(listener, false);
       this.listenerPorts[s.props.name] = s.listenerPort!;
-      service.networkTargetGroup = listener.addTargets(targetId, {
-        port: s.containerPort,
-        protocol: elbv2.Protocol.TCP,
-        targets: [service.service],
-        healthCheck,
-        deregistrationDelay: Duration.seconds(30),
-      });
+      const group = { port: s.containerPort, protocol: elbv2.Protocol.TCP, healthCheck, deregistrationDelay: Duration.seconds(30) };
+      service.networkTargetGroup = listener.addTargets(targetId, { targets: this.shift ? [] : [service.service], ...group });
+      if (this.shift) {
+        const alternate = new elbv2.NetworkTargetGroup(this, `${targetId}AlternateGroup`, { vpc: this.vpc, targetType: elbv2.TargetType.IP, ...group });
+        service.networkTargetGroup.addTarget(
+          service.service.loadBalancerTarget({
+            containerName: service.container.containerName,
+            containerPort: s.containerPort,
+            alternateTarget: new ecs.AlternateTarget('Alternate', { alternateTargetGroup: alternate, productionListener: ecs.ListenerRuleConfiguration.networkListener(listener) }),
+          }),
+        );
+      }
       service.service.connections.allowFrom(this.loadBalancerSecurityGroup!, ec2.Port.tcp(s.containerPort), 'NLB to the tasks');
       if (this.vpcLinkSecurityGroup) this.vpcLinkSecurityGroup.connections.allowTo(this.loadBalancerSecurityGroup!, ec2.Port.tcp(s.listenerPort!), 'VPC link to the NLB listener');
       // The NLB forwards to the tasks and runs their health checks.
       this.loadBalancerSecurityGroup!.addEgressRule(service.securityGroup, ec2.Port.tcp(s.containerPort), 'NLB to the tasks');
     } else {
       service.service.connections.allowFrom(this.vpcLinkSecurityGroup!, ec2.Port.tcp(s.containerPort), 'VPC link to the tasks');
+    }
+    // The role ECS uses to move the listener between the two target groups during a shift.
+    const alternateRole = service.service.node.tryFindChild('AlternateRole');
+    if (alternateRole) {
+      acknowledgeRule(
+        alternateRole,
+        'AwsSolutions',
+        'IAM4',
+        'AmazonECSInfrastructureRolePolicyForLoadBalancers is the AWS-maintained policy ECS documents for traffic-shifting deployments: it lets ECS modify the listener rules and target groups of the service, nothing else.',
+        'Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers',
+      );
     }
     const scaling = s.props.autoScaling;
     if (scaling) {
@@ -731,17 +796,42 @@ export class PrivateEcsApi extends ApiBase {
     });
   }
 
+  /**
+   * ECS stops a deployment, and rolls it back when the release policy says so, while the service's
+   * target alarms or the API's 5xx alarm are in ALARM.
+   */
+  private rollBackOn(s: ResolvedService, service: PrivateEcsService, serviceAlarms: Alarm[]): void {
+    const policy = this.profile.release;
+    const serverErrors = this.node.tryFindChild('Alarms')?.node.tryFindChild('ServerErrors') as Alarm | undefined;
+    const alarms = [...serviceAlarms, ...(serverErrors ? [serverErrors] : [])];
+    if (alarms.length === 0) {
+      if (policy.rollback && this.profile.releaseGiven) {
+        throw new ApiPatternsError(
+          'ReleaseRollbackWithoutAlarms',
+          `profile.release rolls back on alarms, but the construct creates none (alarms: false): turn alarms on, or use a policy with rollback: false. Got: no alarms for ${s.prop}`,
+          this,
+        );
+      }
+      return;
+    }
+    service.service.enableDeploymentAlarms(
+      alarms.map((a) => a.alarmName),
+      { behavior: policy.rollback ? ecs.AlarmBehavior.ROLLBACK_ON_ALARM : ecs.AlarmBehavior.FAIL_ON_ALARM },
+    );
+  }
+
   /** Alarms and graphs of the load balancer and the services, next to the API's. */
   private watchBackend(services: ResolvedService[]): void {
     const label = `${this.apiName} (${this.stageName})`;
     for (const s of services) {
       const service = this.services[s.props.name];
       const id = pascalCase(s.props.name);
+      const watched: Array<Alarm | undefined> = [];
       const tg = service.applicationTargetGroup;
       const ntg = service.networkTargetGroup;
       if (tg) {
-        this._watchThreshold(`${id}UnhealthyHosts`, tg.metrics.unhealthyHostCount({ statistic: 'Maximum', period: Duration.minutes(1) }), 1, 3, `${label} ${s.props.name}: unhealthy targets`);
-        this._watchThreshold(`${id}Target5xx`, tg.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { statistic: 'Sum', period: Duration.minutes(1) }), 5, 3, `${label} ${s.props.name}: target 5xx answers`);
+        watched.push(this._watchThreshold(`${id}UnhealthyHosts`, tg.metrics.unhealthyHostCount({ statistic: 'Maximum', period: Duration.minutes(1) }), 1, 3, `${label} ${s.props.name}: unhealthy targets`));
+        watched.push(this._watchThreshold(`${id}Target5xx`, tg.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { statistic: 'Sum', period: Duration.minutes(1) }), 5, 3, `${label} ${s.props.name}: target 5xx answers`));
         this._watchThreshold(
           `${id}ResponseTime`,
           tg.metrics.targetResponseTime({ statistic: 'p90', period: Duration.minutes(1) }),
@@ -750,10 +840,11 @@ export class PrivateEcsApi extends ApiBase {
           `${label} ${s.props.name}: target response time p90 (s)`,
         );
       } else if (ntg) {
-        this._watchThreshold(`${id}UnhealthyHosts`, ntg.metrics.unHealthyHostCount({ statistic: 'Maximum', period: Duration.minutes(1) }), 1, 3, `${label} ${s.props.name}: unhealthy targets`);
+        watched.push(this._watchThreshold(`${id}UnhealthyHosts`, ntg.metrics.unHealthyHostCount({ statistic: 'Maximum', period: Duration.minutes(1) }), 1, 3, `${label} ${s.props.name}: unhealthy targets`));
       }
       this._watchThreshold(`${id}Cpu`, service.service.metricCpuUtilization({ period: Duration.minutes(1) }), 85, 5, `${label} ${s.props.name}: CPU utilization (%)`);
       this._watchThreshold(`${id}Memory`, service.service.metricMemoryUtilization({ period: Duration.minutes(1) }), 85, 5, `${label} ${s.props.name}: memory utilization (%)`);
+      this.rollBackOn(s, service, watched.filter((a): a is Alarm => a !== undefined));
       if ((this.props.containerInsights ?? ecs.ContainerInsights.ENABLED) === ecs.ContainerInsights.DISABLED) continue;
       const dims = { ClusterName: this.cluster.clusterName, ServiceName: service.service.serviceName };
       const containerInsights = (name: string): Metric => new Metric({ namespace: 'ECS/ContainerInsights', metricName: name, dimensionsMap: dims, statistic: 'Average', period: Duration.minutes(1) });

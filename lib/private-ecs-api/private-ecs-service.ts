@@ -188,6 +188,16 @@ export interface PrivateEcsServiceProps {
   readonly routes?: Record<string, PrivateEcsRouteOptions>;
 }
 
+/** ECS-native traffic shifting of a service behind a load balancer (from the stage profile's release policy). */
+export interface EcsTrafficShift {
+  /** CANARY or LINEAR. */
+  readonly strategy: ecs.DeploymentStrategy;
+  /** The percentage each step moves. */
+  readonly stepPercent: number;
+  /** The time between steps. */
+  readonly stepBakeTime: Duration;
+}
+
 /** What a {@link PrivateEcsService} is built from: a service's props, checked and completed by its PrivateEcsApi. */
 export interface PrivateEcsServiceConstructProps {
   /** The service's props as given. */
@@ -212,6 +222,11 @@ export interface PrivateEcsServiceConstructProps {
   readonly containerPort: number;
   /** Register the tasks in Cloud Map (SRV records) instead of a load balancer. */
   readonly cloudMap: boolean;
+  /**
+   * ECS's own traffic shifting for new task sets (canary or linear behind a load balancer).
+   * @default - rolling deployments with the circuit breaker
+   */
+  readonly shift?: EcsTrafficShift;
   /** The health-check path (Cloud Map: the container's own health check requests it). */
   readonly healthCheckPath: string;
 }
@@ -321,7 +336,11 @@ export class PrivateEcsService extends Construct {
       assignPublicIp: false,
       minHealthyPercent: 100,
       maxHealthyPercent: 200,
-      circuitBreaker: { enable: true, rollback: true },
+      // Rolling deployments stop and roll back on tasks that fail to start; traffic-shifting ones on alarms.
+      circuitBreaker: c.shift ? undefined : { enable: true, rollback: true },
+      deploymentStrategy: c.shift?.strategy,
+      canaryConfiguration: c.shift?.strategy === ecs.DeploymentStrategy.CANARY ? { stepPercent: c.shift.stepPercent, stepBakeTime: c.shift.stepBakeTime } : undefined,
+      linearConfiguration: c.shift?.strategy === ecs.DeploymentStrategy.LINEAR ? { stepPercent: c.shift.stepPercent, stepBakeTime: c.shift.stepBakeTime } : undefined,
       healthCheckGracePeriod: c.cloudMap ? undefined : (props.healthCheck?.gracePeriod ?? Duration.seconds(60)),
       propagateTags: ecs.PropagatedTagSource.SERVICE,
       enableECSManagedTags: true,

@@ -242,7 +242,7 @@ export abstract class ApiBase extends Construct {
     const created = this._watchFunction(watchName, fn, alarms);
     // The API calls the function through its `live` alias, which CodeDeploy moves with the profile's
     // release policy and rolls back when the function's errors alarm or the API's 5xx alarm fires.
-    this.functionReleases ??= new FunctionReleases(this, 'Releases', this.profile.release);
+    this.functionReleases ??= new FunctionReleases(this, 'Releases', this.profile.release, this.profile.releaseGiven);
     const serverErrors = this.setUp().observability.serverErrorAlarm;
     const rollbackAlarms = [...created.filter((a) => a.node.id.endsWith('Errors')), ...(serverErrors ? [serverErrors] : [])];
     const release = this.functionReleases.release(id, fn, rollbackAlarms, 'profile.release');
@@ -280,8 +280,8 @@ export abstract class ApiBase extends Construct {
    * Adds an alarm when `metric` reaches `threshold` for `periods` periods, and a graph of it.
    * @internal
    */
-  protected _watchThreshold(id: string, metric: IMetric, threshold: number, periods: number, what: string): void {
-    this.setUp().observability.watchThreshold(id, metric, threshold, periods, what);
+  protected _watchThreshold(id: string, metric: IMetric, threshold: number, periods: number, what: string): Alarm | undefined {
+    return this.setUp().observability.watchThreshold(id, metric, threshold, periods, what);
   }
 
   /**

@@ -64,10 +64,12 @@ export class ApiObservability {
     this.dashboardBuilder?.addGraph(what, [metric]);
   }
 
-  /** Adds a threshold alarm (see {@link ApiAlarms.addThresholdAlarm}) and a dashboard graph of its metric. */
-  public watchThreshold(id: string, metric: IMetric, threshold: number, periods: number, what: string): void {
-    if (this.alarmSet) this.alarms.push(this.alarmSet.addThresholdAlarm(id, metric, threshold, periods, what));
+  /** Adds a threshold alarm (see {@link ApiAlarms.addThresholdAlarm}) and a dashboard graph of its metric; returns the alarm (none when alarms are off). */
+  public watchThreshold(id: string, metric: IMetric, threshold: number, periods: number, what: string): Alarm | undefined {
+    const alarm = this.alarmSet?.addThresholdAlarm(id, metric, threshold, periods, what);
+    if (alarm) this.alarms.push(alarm);
     this.dashboardBuilder?.addGraph(what, [metric]);
+    return alarm;
   }
 
   /** Adds a dashboard graph. */

@@ -33,6 +33,8 @@ export class FunctionReleases extends Construct {
     scope: Construct,
     id: string,
     private readonly policy: ReleasePolicy,
+    /** The policy was chosen by the user (a default one tolerates missing alarms). */
+    private readonly policyGiven = true,
   ) {
     super(scope, id);
     this.application = new codedeploy.LambdaApplication(this, 'Application');
@@ -56,20 +58,21 @@ export class FunctionReleases extends Construct {
    */
   public release(id: string, fn: lambda.Function, alarms: IAlarm[], prop: string): FunctionRelease {
     const { policy } = this;
-    if (policy.rollback && alarms.length === 0) {
+    if (policy.rollback && alarms.length === 0 && this.policyGiven) {
       throw new ApiPatternsError(
         'ReleaseRollbackWithoutAlarms',
         `${prop} rolls back on alarms, but the construct creates none (alarms: false): turn alarms on, or use a policy with rollback: false. Got: no alarms for ${id}`,
         this,
       );
     }
+    const watched = policy.rollback && alarms.length > 0;
     const alias = new lambda.Alias(this.node.scope!, `${id}Live`, { aliasName: LIVE_ALIAS, version: fn.currentVersion });
     const deploymentGroup = new codedeploy.LambdaDeploymentGroup(this, `${id}Release`, {
       application: this.application,
       alias,
       deploymentConfig: policy._deploymentConfig(this),
-      alarms: policy.rollback ? alarms : undefined,
-      autoRollback: { failedDeployment: policy.rollback, stoppedDeployment: policy.rollback, deploymentInAlarm: policy.rollback },
+      alarms: watched ? alarms : undefined,
+      autoRollback: { failedDeployment: policy.rollback, stoppedDeployment: policy.rollback, deploymentInAlarm: watched },
       preHook: policy.preTrafficHook,
       postHook: policy.postTrafficHook,
       role: this.role,

@@ -271,6 +271,8 @@ export class StageProfile {
   public readonly alarmTopic?: ITopic;
   /** How the functions the constructs create are released. */
   public readonly release: ReleasePolicy;
+  /** Whether `release` was given (a default policy tolerates a construct without alarms). */
+  public readonly releaseGiven: boolean;
   /** Stage variables. */
   public readonly stageVariables: Record<string, string>;
   /** Releases of a REST API's definition by label, when set. */
@@ -305,6 +307,7 @@ export class StageProfile {
     this.alarmTopic = props.alarmTopic;
     this.stageVariables = props.stageVariables ?? {};
     this.stageRelease = props.stageRelease;
+    this.releaseGiven = props.release !== undefined;
     this.release = props.release ?? (this.production ? ReleasePolicy.canary({ percent: 10, interval: Duration.minutes(5) }) : ReleasePolicy.allAtOnce());
   }
 
