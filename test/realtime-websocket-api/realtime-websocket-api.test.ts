@@ -9,8 +9,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { Function as LambdaFunction, LayerVersion } from 'aws-cdk-lib/aws-lambda';
 import { HostedZone } from 'aws-cdk-lib/aws-route53';
 import { Topic } from 'aws-cdk-lib/aws-sns';
-import { ApiAuth, ApiCustomDomain, ApiKind, PowertoolsLayer, RealtimeWebSocketApi, StageProfile } from '../../lib';
-import { ReleasePolicy } from '../../lib/core/release/release-policy';
+import { ApiAuth, ApiCustomDomain, ApiKind, PowertoolsLayer, RealtimeWebSocketApi, ReleasePolicy, StageProfile } from '../../lib';
 import { inlineFunction, templateOf } from '../support/stacks';
 import { JWT, logicalIdOf, resolvedJson, userRouteFunction, webSocketApi } from '../support/realtime-websocket-api-fixtures';
 
