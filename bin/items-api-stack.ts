@@ -6,7 +6,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { HostedZone } from 'aws-cdk-lib/aws-route53';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { ApiAuth, ApiCompliance, RouteIntegration, ServerlessApi } from '../lib';
+import { ApiAuth, ApiCompliance, ApiCustomDomain, ApiKind, ReleasePolicy, RouteIntegration, ServerlessApi } from '../lib';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { stageProfileFor } from './shared-stack';
 import type { PlatformIdentity, PlatformStageConfig, PlatformZone } from './stage-config';
@@ -26,7 +26,10 @@ export interface ItemsApiStackProps extends StackProps {
  * `POST /events`, which API Gateway sends straight to an SQS queue (no Lambda in the path).
  */
 export class ItemsApiStack extends Stack {
+  /** Version 1 of the items API, under `/v1` of the stage's domain. */
   public readonly api: ServerlessApi;
+  /** Version 2 of the items API, next to v1 under `/v2`, with its own stage and release policy. */
+  public readonly apiV2: ServerlessApi;
   /** The queue `POST /events` writes to. */
   public readonly events: Queue;
 
@@ -34,6 +37,8 @@ export class ItemsApiStack extends Stack {
     super(scope, id, props);
     const { config } = props;
     const hostedZone = config.domain ? HostedZone.fromHostedZoneAttributes(this, 'Zone', props.zone) : undefined;
+    // One domain, two versions side by side: /v1 and /v2 (see docs/releases.md, "API versions").
+    const domain = config.domain && hostedZone ? new ApiCustomDomain(this, 'Domain', { domainName: config.domain.items, kind: ApiKind.REST, hostedZone }) : undefined;
     // Browsers read answers only when they carry CORS headers. API Gateway adds them to preflight
     // and to its own error answers; a Lambda proxy answer carries only what the function returns,
     // so the handler gets the same CORS settings and sets the headers itself.
@@ -55,8 +60,9 @@ export class ItemsApiStack extends Stack {
     Validations.of(deadLetterQueue).acknowledge({ id: 'Serverless::Serverless-SQSRedrivePolicy', reason: dlqReason });
     Validations.of(deadLetterQueue).acknowledge({ id: 'cdk-validator-cfnguard::sqs_dlq_check', reason: dlqReason });
     this.events = new Queue(this, 'ItemEvents', { ...queueProps, deadLetterQueue: { queue: deadLetters, maxReceiveCount: 5 } });
+    const profile = stageProfileFor(this, config, props.alarmTopic);
     this.api = new ServerlessApi(this, 'ItemsApi', {
-      profile: stageProfileFor(this, config, props.alarmTopic),
+      profile,
       apiName: `items-${config.name}`,
       description: `Demo items API (${config.name})`,
       defaultAuth: ApiAuth.jwt({
@@ -65,7 +71,7 @@ export class ItemsApiStack extends Stack {
         resultsCacheTtl: config.authorizerCacheTtl,
       }),
       cors,
-      customDomain: config.domain ? { domainName: config.domain.items, hostedZone } : undefined,
+      customDomain: domain ? { domain, basePath: 'v1' } : undefined,
       routes: {
         'GET /items': { integration: items },
         'GET /items/{id}': { integration: items },
@@ -94,6 +100,21 @@ export class ItemsApiStack extends Stack {
           },
         },
         'GET /health': { integration: RouteIntegration.mock({ body: JSON.stringify({ status: 'ok' }) }), auth: ApiAuth.none() },
+      },
+    });
+
+    // v2: the same handler behind a smaller route set; it gets its own stage, alarms and release
+    // policy (a slower canary in prod while v2 is new), so each version is released and rolled back alone.
+    this.apiV2 = new ServerlessApi(this, 'ItemsApiV2', {
+      profile: config.name === 'prod' ? profile.withOverrides({ release: ReleasePolicy.canary({ percent: 10, interval: Duration.minutes(15) }) }) : profile,
+      apiName: `items-v2-${config.name}`,
+      description: `Demo items API, version 2 (${config.name})`,
+      defaultAuth: ApiAuth.jwt({ issuer: props.identity.issuer, audience: props.identity.audiences.items, resultsCacheTtl: config.authorizerCacheTtl }),
+      cors,
+      customDomain: domain ? { domain, basePath: 'v2' } : undefined,
+      routes: {
+        'GET /items': { integration: items },
+        'GET /items/{id}': { integration: items },
       },
     });
   }

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Annotations, Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import type * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -349,5 +349,9 @@ export class PrivateEcsService extends Construct {
         : undefined,
     });
     this.cloudMapService = this.service.cloudMapService;
+    if (c.shift) {
+      // A traffic-shifting deployment is stopped and rolled back by its alarms (set by the API), not the circuit breaker.
+      Annotations.of(this.service).acknowledgeWarning('@aws-cdk/aws-ecs:shouldUseCircuitBreaker', 'Canary and linear ECS deployments roll back on the service and API alarms the PrivateEcsApi attaches to them.');
+    }
   }
 }

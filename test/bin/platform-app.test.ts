@@ -17,10 +17,10 @@ function platform(): { app: App; stages: Record<string, Stage> } {
   return { app, stages };
 }
 
-/** The OpenAPI body the REST API of a stack is imported from. */
-function restApiBody(t: Template): Record<string, unknown> {
-  const [api] = Object.values(t.findResources('AWS::ApiGateway::RestApi')) as Array<{ Properties: { Body: Record<string, unknown> } }>;
-  return api.Properties.Body;
+/** The OpenAPI body the REST API of a stack is imported from (the first one, or the one named `name`). */
+function restApiBody(t: Template, name?: string): Record<string, unknown> {
+  const apis = Object.values(t.findResources('AWS::ApiGateway::RestApi')) as Array<{ Properties: { Name: string; Body: Record<string, unknown> } }>;
+  return (name ? apis.find((a) => a.Properties.Name === name)! : apis[0]).Properties.Body;
 }
 
 function template(stage: Stage, stackId: string): Template {
@@ -80,7 +80,7 @@ describe('demo platform app', () => {
   test('the items API: JWT on every route but the public mock health check, body validation on create', () => {
     const { stages } = platform();
     const items = template(stages.test, 'ItemsApi');
-    const body = restApiBody(items);
+    const body = restApiBody(items, 'items-test');
     const paths = body.paths as Record<string, Record<string, { security: unknown[]; requestBody?: unknown; 'x-amazon-apigateway-integration': { type: string } }>>;
     expect(paths['/health'].get.security).toEqual([]);
     expect(paths['/health'].get['x-amazon-apigateway-integration'].type).toBe('mock');
@@ -89,8 +89,22 @@ describe('demo platform app', () => {
     }
     expect(paths['/items'].post.requestBody).toMatchObject({ required: true, content: { 'application/json': { schema: { $ref: '#/components/schemas/PostItemsRequest' } } } });
     expect(Object.keys((body.components as { securitySchemes: object }).securitySchemes)).toEqual(['Authorizer1']);
-    // One handler for the three items routes, and the JWT authorizer.
-    items.resourceCountIs('AWS::Lambda::Function', 2);
+    // Per version, one handler for its items routes and the JWT authorizer.
+    items.resourceCountIs('AWS::Lambda::Function', 4);
+  });
+
+  test('the items API in two versions side by side: /v1 and /v2 of one domain, each with its own stage and release policy', () => {
+    const { stages } = platform();
+    const prod = template(stages.prod, 'ItemsApi');
+    prod.resourceCountIs('AWS::ApiGateway::DomainName', 1);
+    prod.hasResourceProperties('AWS::ApiGateway::BasePathMapping', { BasePath: 'v1' });
+    prod.hasResourceProperties('AWS::ApiGateway::BasePathMapping', { BasePath: 'v2' });
+    prod.resourceCountIs('AWS::ApiGateway::Stage', 2);
+    expect(Object.keys(restApiBody(prod, 'items-v2-prod').paths as object).sort()).toEqual(['/items', '/items/{id}']);
+    // v1 releases with the prod default (10 % for 5 minutes); v2 with its own, slower canary.
+    prod.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', { DeploymentConfigName: 'CodeDeployDefault.LambdaCanary10Percent5Minutes' });
+    prod.hasResourceProperties('AWS::CodeDeploy::DeploymentGroup', { DeploymentConfigName: 'CodeDeployDefault.LambdaCanary10Percent15Minutes' });
+    template(stages.dev, 'ItemsApi').resourceCountIs('AWS::ApiGateway::BasePathMapping', 0);
   });
 
   test('the items API sends item events straight to an encrypted queue with a dead-letter queue, through a role allowed only SendMessage', () => {
