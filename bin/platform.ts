@@ -23,15 +23,17 @@ export interface Platform {
  */
 export function buildPlatform(app: App, platform: PlatformConfig = PLATFORM): Platform {
   const withPipeline = pipelineRequested(app);
-  const pipeline = withPipeline ? new PipelineStack(app, 'Pipeline', { config: platform.pipeline, cliVersion: installedCdkCliVersion() }) : undefined;
   const stages: Record<string, PlatformStage> = {};
   for (const config of platform.stages) stages[config.name] = new PlatformStage(app, config.name, { platform, config });
-  // Before the pipeline takes the stages: CDK Pipelines synthesizes each Stage when it is added, and
-  // the compliance aspects of the Stages (acknowledgments into template metadata) must be there by then.
   ApiCompliance.apply(app);
-  if (pipeline) {
-    for (const config of platform.stages) pipeline.addPlatformStage(stages[config.name], { approval: config.name === 'prod' });
-  }
+  if (!withPipeline) return { stages };
+  // After ApiCompliance.apply: CDK Pipelines synthesizes each Stage as it is added, and the aspects
+  // that apply adds to the Stages (acknowledgments into template metadata) must be in place by then.
+  const pipeline = new PipelineStack(app, 'ApiPlatformPipeline', {
+    config: platform.pipeline,
+    stages: platform.stages.map((config) => ({ stage: stages[config.name], approval: config.name === 'prod' })),
+    cliVersion: installedCdkCliVersion(),
+  });
   return { stages, pipeline };
 }
 
