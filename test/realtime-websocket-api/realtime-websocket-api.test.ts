@@ -9,7 +9,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { Function as LambdaFunction, LayerVersion } from 'aws-cdk-lib/aws-lambda';
 import { HostedZone } from 'aws-cdk-lib/aws-route53';
 import { Topic } from 'aws-cdk-lib/aws-sns';
-import { ApiAuth, ApiCustomDomain, ApiKind, PowertoolsLayer, RealtimeWebSocketApi, ReleasePolicy, StageProfile } from '../../lib';
+import { ApiAuth, ApiCustomDomain, ApiKind, PowertoolsLayer, RealtimeWebSocketApi, StageProfile } from '../../lib';
 import { inlineFunction, templateOf } from '../support/stacks';
 import { JWT, logicalIdOf, resolvedJson, userRouteFunction, webSocketApi } from '../support/realtime-websocket-api-fixtures';
 
@@ -874,18 +874,17 @@ describe('RealtimeWebSocketApi', () => {
       template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'IntegrationLatency', Threshold: 1000 });
     });
 
-    // Without alarms there is nothing to roll back on: the release policy must not roll back.
-    const NO_ROLLBACK = StageProfile.dev({ release: ReleasePolicy.allAtOnce({ rollback: false }) });
-
-    test('alarms: false (with a release policy that does not roll back) creates none', () => {
-      const { template, api } = webSocketApi({ alarms: false, profile: NO_ROLLBACK });
+    // The default release policy tolerates alarms: false (its deployment groups then watch no alarm);
+    // a policy given explicitly with rollback fails instead (test/core/release/function-releases.test.ts).
+    test('alarms: false creates none', () => {
+      const { template, api } = webSocketApi({ alarms: false });
 
       template.resourceCountIs('AWS::CloudWatch::Alarm', 0);
       expect(api.alarms).toEqual([]);
     });
 
     test('alarms: false also skips the alarms of routes added later', () => {
-      const { stack, api } = webSocketApi({ alarms: false, profile: NO_ROLLBACK });
+      const { stack, api } = webSocketApi({ alarms: false });
 
       api.addRoute('later', userRouteFunction(stack));
 
