@@ -257,7 +257,7 @@ export class MeteredPublicApi extends ApiBase {
       handlerMetricsNamespace: METRICS_NAMESPACE,
       authorizerErrors: this.metricAuthorizerErrors(),
       createFunction: (fnId, fnProps, alarms) => this._createFunction(fnId, fnProps, alarms),
-      watchErrorCount: (alarmId, metric, what) => this._watchErrorCount(alarmId, metric, what),
+      watchErrorCount: (alarmId, metric, what, releasedBy) => this._watchErrorCount(alarmId, metric, what, releasedBy),
     });
     this.restApi = this.routes.restApi!;
     this.restStage = this.routes.restStage!;
@@ -473,7 +473,7 @@ export class MeteredPublicApi extends ApiBase {
       `${controlPlane}/usageplans/*/keys`,
       "The tenant-key authorizer lists the key ids of the usage plans that include its stage (GetUsagePlanKeys), which it finds at run time with GetUsagePlans; naming the plans' ids would make a dependency cycle (function, stage, plans). Read-only; the values it returns are readable through /apikeys anyway.",
     );
-    this._watchErrorCount('AuthorizerErrors', this.metricAuthorizerErrors(), `${this.apiName} (${this.stageName}): tenant-key authorizer errors (IdP, API keys or configuration)`);
+    this._watchErrorCount('AuthorizerErrors', this.metricAuthorizerErrors(), `${this.apiName} (${this.stageName}): tenant-key authorizer errors (IdP, API keys or configuration)`, [fn]);
     return fn;
   }
 }

@@ -343,7 +343,7 @@ export class PrivateEcsApi extends ApiBase {
       handlerMetricsNamespace: METRICS_NAMESPACE,
       authorizerErrors: this.metricAuthorizerErrors(),
       createFunction: (fnId, fnProps, alarms) => this._createFunction(fnId, fnProps, alarms),
-      watchErrorCount: (alarmId, metric, what) => this._watchErrorCount(alarmId, metric, what),
+      watchErrorCount: (alarmId, metric, what, releasedBy) => this._watchErrorCount(alarmId, metric, what, releasedBy),
     });
     this.restApi = this.routes.restApi;
     this.restStage = this.routes.restStage;

@@ -275,7 +275,8 @@ export class RealtimeWebSocketApi extends ApiBase {
     this.grantManageConnections(handlers.publish);
     // The route handlers answer failures (500) instead of throwing them, so Lambda's Errors metric
     // stays at 0: alarm on the internal errors they count themselves.
-    this._watchErrorCount('HandlerInternalErrors', this.metricHandlerInternalErrors(), `${apiName} (${profile.stageName}): route handler internal errors`);
+    // Their releases roll back on it too, since their Lambda Errors alarms stay quiet.
+    this._watchErrorCount('HandlerInternalErrors', this.metricHandlerInternalErrors(), `${apiName} (${profile.stageName}): route handler internal errors`, Object.values(handlers));
 
     const connectAuth = props.connectAuth.isPublic
       ? undefined
@@ -472,7 +473,7 @@ export class RealtimeWebSocketApi extends ApiBase {
       { errors: false },
       'authorizerHandler',
     );
-    this._watchErrorCount('AuthorizerErrors', this.metricAuthorizerErrors(), `${this.apiName} (${this.stageName}): $connect authorizer errors (IdP or configuration)`);
+    this._watchErrorCount('AuthorizerErrors', this.metricAuthorizerErrors(), `${this.apiName} (${this.stageName}): $connect authorizer errors (IdP or configuration)`, [fn]);
     return fn;
   }
 

@@ -177,7 +177,7 @@ export class ServerlessApi extends ApiBase {
       handlerMetricsNamespace: SERVERLESS_API_HANDLER_METRICS_NAMESPACE,
       authorizerErrors: this.metricAuthorizerErrors(),
       createFunction: (fnId, fnProps, alarms) => this._createFunction(fnId, fnProps, alarms),
-      watchErrorCount: (alarmId, metric, what) => this._watchErrorCount(alarmId, metric, what),
+      watchErrorCount: (alarmId, metric, what, releasedBy) => this._watchErrorCount(alarmId, metric, what, releasedBy),
     });
     this.backend = this.routes.backend;
     this.restApi = this.routes.restApi;

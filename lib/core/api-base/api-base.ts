@@ -269,11 +269,18 @@ export abstract class ApiBase extends Construct {
   }
 
   /**
-   * Adds an alarm and a graph for an error count the construct's handlers publish themselves.
+   * Adds an alarm and a graph for an error count the construct's handlers publish themselves; the
+   * releases of `releasedBy` (live aliases `_createFunction` returned) roll back on it too.
    * @internal
    */
-  protected _watchErrorCount(id: string, metric: IMetric, what: string): void {
-    this.setUp().observability.watchErrorCount(id, metric, what);
+  protected _watchErrorCount(id: string, metric: IMetric, what: string, releasedBy: IFunction[] = []): void {
+    const alarm = this.setUp().observability.watchErrorCount(id, metric, what);
+    // Functions that count these errors themselves (and answer instead of throwing) roll back on this alarm too.
+    if (!alarm || !this.profile.release.rollback) return;
+    for (const live of releasedBy) {
+      const release = Object.values(this.releases).find((r) => r.alias === live);
+      release?.deploymentGroup.addAlarm(alarm);
+    }
   }
 
   /**

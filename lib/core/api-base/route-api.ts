@@ -80,7 +80,7 @@ export interface RouteApiProps {
   /** Creates a function with the library's defaults; it joins the construct's functions, alarms and dashboard. */
   createFunction(id: string, props: CreateApiFunctionProps, alarms?: FunctionAlarmOptions): IFunction;
   /** Alarms on an error count the construct's handlers publish themselves. */
-  watchErrorCount(id: string, metric: IMetric, what: string): void;
+  watchErrorCount(id: string, metric: IMetric, what: string, releasedBy?: IFunction[]): void;
 }
 
 /**
@@ -98,7 +98,6 @@ export class RouteApi {
 
   private readonly routeTable: RouteTable;
   private readonly entryFunctions = new Map<string, { readonly fn: IFunction; readonly options: EntryIntegrationOptions; readonly prop: string }>();
-  private authorizerErrorsWatched = false;
 
   constructor(
     private readonly scope: Construct,
@@ -210,10 +209,8 @@ export class RouteApi {
       { profile: props.profile, source: { code: handlerCode('jwt-token-authorizer') }, description: `JWT authorizer for ${auth.options.issuer}`, environment, options: props.functionOptions },
       { errors: false },
     );
-    if (!this.authorizerErrorsWatched) {
-      this.authorizerErrorsWatched = true;
-      props.watchErrorCount('AuthorizerErrors', props.authorizerErrors, `${props.apiName} (${props.profile.stageName}): JWT authorizer errors (IdP or configuration)`);
-    }
+    // One alarm per API, whichever authorizers count into it; each authorizer's release rolls back on it.
+    props.watchErrorCount('AuthorizerErrors', props.authorizerErrors, `${props.apiName} (${props.profile.stageName}): JWT authorizer errors (IdP or configuration)`, [fn]);
     return fn;
   }
 }

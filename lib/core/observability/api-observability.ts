@@ -34,7 +34,7 @@ export class ApiObservability {
   private readonly alarmSet?: ApiAlarms;
   private readonly dashboardBuilder?: ApiDashboard;
   private readonly watched = new Set<IFunction>();
-  private readonly watchedCounts = new Set<string>();
+  private readonly watchedCounts = new Map<string, Alarm | undefined>();
 
   constructor(scope: Construct, props: ApiObservabilityProps) {
     const label = `${props.apiName} (${props.profile.stageName})`;
@@ -56,12 +56,14 @@ export class ApiObservability {
    * Adds an alarm and a dashboard graph for an error count that handlers publish themselves
    * (see {@link ApiAlarms.addErrorCountAlarm}).
    */
-  public watchErrorCount(id: string, metric: IMetric, what: string): void {
+  public watchErrorCount(id: string, metric: IMetric, what: string): Alarm | undefined {
     // Several sources of the same count (e.g. two bundled authorizers publishing AuthorizerErrors) share one alarm.
-    if (this.watchedCounts.has(id)) return;
-    this.watchedCounts.add(id);
-    if (this.alarmSet) this.alarms.push(this.alarmSet.addErrorCountAlarm(id, metric, what));
+    if (this.watchedCounts.has(id)) return this.watchedCounts.get(id);
+    const alarm = this.alarmSet?.addErrorCountAlarm(id, metric, what);
+    this.watchedCounts.set(id, alarm);
+    if (alarm) this.alarms.push(alarm);
     this.dashboardBuilder?.addGraph(what, [metric]);
+    return alarm;
   }
 
   /** Adds a threshold alarm (see {@link ApiAlarms.addThresholdAlarm}) and a dashboard graph of its metric; returns the alarm (none when alarms are off). */

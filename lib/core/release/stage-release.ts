@@ -26,7 +26,7 @@ export interface StageCanaryOptions {
  * REST only: HTTP and WebSocket stages have no canary.
  */
 export interface StageReleaseOptions {
-  /** The label of the deployment the stage serves, e.g. `'2026-12-01'` or `'v7'` (letters and digits). */
+  /** The label of the deployment the stage serves, e.g. `'20261201'` or `'v7'` (letters and digits). */
   readonly live: string;
   /**
    * The label of a new deployment that takes `canary.percent` of the traffic.

@@ -233,12 +233,15 @@ describe.each(KINDS)('$name releases every function it creates through a live al
     }
   });
 
-  test("each deployment group rolls back on its function's Errors alarm (when it has one) and the API's ServerErrors alarm", () => {
+  test("each deployment group rolls back on its function's Errors alarm (when it has one), the API's ServerErrors alarm, and the error count the function reports itself", () => {
     const { api, resources } = built;
     const serverErrors = serverErrorsAlarmOf(api);
+    // Functions that answer instead of throwing count their own errors: authorizers (AuthorizerErrors), WebSocket route handlers (HandlerInternalErrors).
+    const countAlarm = (name: string) => api.alarms.filter((a) => a.node.id === name).map((a) => logicalIdOf(a));
     for (const [id, fn] of Object.entries(api.functions)) {
       const group = resources[logicalIdOf(api.releases[id].deploymentGroup)];
-      expect(rollbackAlarmsOf(group)).toEqual([...errorsAlarmsOf(resources, logicalIdOf(fn)), serverErrors].sort());
+      const own = /Authorizer/i.test(id) ? countAlarm('AuthorizerErrors') : api instanceof RealtimeWebSocketApi ? countAlarm('HandlerInternalErrors') : [];
+      expect(rollbackAlarmsOf(group)).toEqual([...errorsAlarmsOf(resources, logicalIdOf(fn)), serverErrors, ...own].sort());
       expect(group.Properties.AlarmConfiguration.Enabled).toBe(true);
       expect(group.Properties.AutoRollbackConfiguration.Enabled).toBe(true);
       expect([...group.Properties.AutoRollbackConfiguration.Events].sort()).toEqual(ROLLBACK_EVENTS);
@@ -268,10 +271,11 @@ describe('rollback', () => {
     expect(group.Properties.AutoRollbackConfiguration.Events).toHaveLength(3);
   });
 
-  test("an authorizer (no Errors alarm: it refuses by throwing) rolls back on the API's ServerErrors alarm only", () => {
+  test("an authorizer (no Errors alarm: it refuses by throwing) rolls back on the API's ServerErrors alarm and the AuthorizerErrors it counts", () => {
     const { fnId, group } = groupOf('Authorizer');
     expect(errorsAlarmsOf(built.resources, fnId)).toEqual([]);
-    expect(rollbackAlarmsOf(group)).toEqual([serverErrorsAlarmOf(built.api)]);
+    const authorizerErrors = logicalIdOf(built.api.alarms.find((a) => a.node.id === 'AuthorizerErrors')!);
+    expect(rollbackAlarmsOf(group)).toEqual([serverErrorsAlarmOf(built.api), authorizerErrors].sort());
     expect(group.Properties.AlarmConfiguration.Enabled).toBe(true);
     expect(group.Properties.AutoRollbackConfiguration.Events).toEqual(expect.arrayContaining(ROLLBACK_EVENTS));
   });
