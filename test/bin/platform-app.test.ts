@@ -23,13 +23,20 @@ function restApiBody(t: Template, name?: string): Record<string, unknown> {
   return (name ? apis.find((a) => a.Properties.Name === name)! : apis[0]).Properties.Body;
 }
 
+/** One platform, built once, for the tests that only read its templates (each build costs seconds here). */
+let built: { app: App; stages: Record<string, Stage> } | undefined;
+function shared(): { app: App; stages: Record<string, Stage> } {
+  built ??= platform();
+  return built;
+}
+
 function template(stage: Stage, stackId: string): Template {
   return Template.fromStack(stage.node.findChild(stackId) as never);
 }
 
 describe('demo platform app', () => {
   test('has dev, test and prod as separate Stages, each with shared, items, chat, catalog and orders stacks', () => {
-    const { stages } = platform();
+    const { stages } = shared();
     expect(Object.keys(stages)).toEqual(['dev', 'test', 'prod']);
     for (const stage of Object.values(stages)) {
       expect(stage.node.children.map((c) => c.node.id).sort()).toEqual(['CatalogApi', 'ChatApi', 'ItemsApi', 'OrdersApi', 'Shared']);
@@ -37,7 +44,7 @@ describe('demo platform app', () => {
   });
 
   test('each stage deploys to its own account, so each account has exactly one API Gateway CloudWatch setting', () => {
-    const { stages } = platform();
+    const { stages } = shared();
     const accounts = Object.values(stages).map((stage) => stage.account);
     expect(new Set(accounts).size).toBe(accounts.length);
     for (const [name, stage] of Object.entries(stages)) {
@@ -50,7 +57,7 @@ describe('demo platform app', () => {
   });
 
   test('the items handler sets CORS headers from the same settings as the API, which a Lambda proxy answer needs', () => {
-    const { stages } = platform();
+    const { stages } = shared();
     const items = template(stages.prod, 'ItemsApi');
     items.hasResourceProperties('AWS::Lambda::Function', {
       Environment: { Variables: Match.objectLike({ CORS_ALLOW_ORIGINS: 'https://app.example.com', CORS_ALLOW_CREDENTIALS: 'true' }) },
@@ -62,7 +69,7 @@ describe('demo platform app', () => {
   });
 
   test('custom domains only in test and prod, one subdomain per stage', () => {
-    const { stages } = platform();
+    const { stages } = shared();
     template(stages.dev, 'ItemsApi').resourceCountIs('AWS::ApiGateway::DomainName', 0);
     template(stages.test, 'ItemsApi').hasResourceProperties('AWS::ApiGateway::DomainName', { DomainName: 'items.test.example.com' });
     template(stages.prod, 'ItemsApi').hasResourceProperties('AWS::ApiGateway::DomainName', { DomainName: 'items.example.com' });
@@ -70,7 +77,7 @@ describe('demo platform app', () => {
   });
 
   test('prod alarms notify the encrypted topic; dev alarms have no action', () => {
-    const { stages } = platform();
+    const { stages } = shared();
     template(stages.prod, 'Shared').hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
     template(stages.prod, 'ItemsApi').hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: [Match.anyValue()] });
     template(stages.dev, 'Shared').resourceCountIs('AWS::SNS::Topic', 0);
@@ -78,7 +85,7 @@ describe('demo platform app', () => {
   });
 
   test('the items API: JWT on every route but the public mock health check, body validation on create', () => {
-    const { stages } = platform();
+    const { stages } = shared();
     const items = template(stages.test, 'ItemsApi');
     const body = restApiBody(items, 'items-test');
     const paths = body.paths as Record<string, Record<string, { security: unknown[]; requestBody?: unknown; 'x-amazon-apigateway-integration': { type: string } }>>;
@@ -94,7 +101,7 @@ describe('demo platform app', () => {
   });
 
   test('the items API in two versions side by side: /v1 and /v2 of one domain, each with its own stage and release policy', () => {
-    const { stages } = platform();
+    const { stages } = shared();
     const prod = template(stages.prod, 'ItemsApi');
     prod.resourceCountIs('AWS::ApiGateway::DomainName', 1);
     prod.hasResourceProperties('AWS::ApiGateway::BasePathMapping', { BasePath: 'v1' });
@@ -108,7 +115,7 @@ describe('demo platform app', () => {
   });
 
   test('the items API sends item events straight to an encrypted queue with a dead-letter queue, through a role allowed only SendMessage', () => {
-    const { stages } = platform();
+    const { stages } = shared();
     const items = template(stages.prod, 'ItemsApi');
     const post = (restApiBody(items).paths as Record<string, Record<string, { 'x-amazon-apigateway-integration': Record<string, unknown> }>>)['/events'].post;
     expect(post['x-amazon-apigateway-integration']).toMatchObject({ type: 'aws', httpMethod: 'POST', passthroughBehavior: 'never' });
@@ -121,7 +128,7 @@ describe('demo platform app', () => {
   });
 
   test('the catalog API: two tiers, a sample customer with a key in the free plan, WAF in front, the stage cache in prod only', () => {
-    const { stages } = platform();
+    const { stages } = shared();
     for (const name of ['dev', 'test', 'prod']) {
       const catalog = template(stages[name], 'CatalogApi');
       catalog.resourceCountIs('AWS::ApiGateway::UsagePlan', 2);
@@ -135,7 +142,7 @@ describe('demo platform app', () => {
   });
 
   test('the orders API: REST -> VPC link v2 -> internal ALB over TLS -> Fargate, one task in dev, two (scaling to six) in prod', () => {
-    const { stages } = platform();
+    const { stages } = shared();
     for (const name of ['dev', 'prod']) {
       const orders = template(stages[name], 'OrdersApi');
       orders.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internal', Type: 'application' });
