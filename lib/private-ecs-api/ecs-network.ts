@@ -131,8 +131,9 @@ export class EcsNetwork extends Construct {
       }
     } else {
       for (const subnet of vpc.publicSubnets) {
+        // On the subnet's route to the internet gateway, the one resource the rule is about.
         acknowledgeRuleInPacks(
-          subnet,
+          subnet.node.tryFindChild('DefaultRoute') ?? subnet,
           ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'],
           'VPCNoUnrestrictedRouteToIGW',
           'Public subnets hold only the NAT gateways (egress: VpcEgress.NAT_GATEWAY); load balancers and tasks sit in private subnets without public IPs.',

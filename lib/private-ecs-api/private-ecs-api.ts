@@ -539,6 +539,8 @@ export class PrivateEcsApi extends ApiBase {
 
   /** Access logs, and what the compliance packs ask of an internal load balancer the API alone reaches. */
   private configureLoadBalancer(lb: elbv2.BaseLoadBalancer, props: PrivateEcsApiProps): s3.Bucket | undefined {
+    // Load-balancer findings are acknowledged on the load balancer resource, not its listeners or groups.
+    const lbResource = lb.node.defaultChild!;
     let bucket: s3.Bucket | undefined;
     // NLBs write access logs for TLS listeners only: without TLS the bucket would stay empty.
     const nlbWithoutTls = lb instanceof elbv2.NetworkLoadBalancer && !props.tls;
@@ -556,36 +558,38 @@ export class PrivateEcsApi extends ApiBase {
         lifecycleRules: [{ expiration: Duration.days(props.profile.logRetention), noncurrentVersionExpiration: Duration.days(1) }],
       });
       lb.logAccessLogs(bucket);
+      // On the bucket resource itself: its policy and the auto-delete resource are checked as they are.
+      const bucketResource = bucket.node.defaultChild!;
       acknowledgeDeployTimeHandler(this, 'Custom::S3AutoDeleteObjectsCustomResourceProvider', 'empties the access-log bucket when a non-production stage is deleted (S3 API)');
       const reason = 'This bucket receives the load balancer\'s access logs; logging the log bucket itself would need yet another bucket.';
-      acknowledgeRule(bucket, 'AwsSolutions', 'S1', reason);
-      acknowledgeRuleInPacks(bucket, ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'], 'S3BucketLoggingEnabled', reason);
+      acknowledgeRule(bucketResource, 'AwsSolutions', 'S1', reason);
+      acknowledgeRuleInPacks(bucketResource, ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'], 'S3BucketLoggingEnabled', reason);
       const sse = 'Elastic Load Balancing writes access logs only to buckets encrypted with SSE-S3 (AES-256), not SSE-KMS.';
-      acknowledgeRuleInPacks(bucket, ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'], 'S3DefaultEncryptionKMS', sse);
-      acknowledgeGuardRule(bucket, 's3_bucket_default_encryption_kms_check', sse);
-      acknowledgeGuardRule(bucket, 's3_bucket_logging_enabled_check', reason);
-      acknowledgeGuardRule(bucket, 's3_event_notifications_enabled_check', 'Only Elastic Load Balancing writes to this bucket; nothing acts on new log objects, and a notification target would add a function to the stack for no reader.');
+      acknowledgeRuleInPacks(bucketResource, ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'], 'S3DefaultEncryptionKMS', sse);
+      acknowledgeGuardRule(bucketResource, 's3_bucket_default_encryption_kms_check', sse);
+      acknowledgeGuardRule(bucketResource, 's3_bucket_logging_enabled_check', reason);
+      acknowledgeGuardRule(bucketResource, 's3_event_notifications_enabled_check', 'Only Elastic Load Balancing writes to this bucket; nothing acts on new log objects, and a notification target would add a function to the stack for no reader.');
       acknowledgeGuardRule(
         bucket,
         's3_bucket_object_lock_enabled_check',
         'Access logs expire after the profile\'s log retention through a lifecycle rule, and non-production stages delete the bucket with the stage; object lock would block both. Versioning keeps overwritten objects for a day.',
       );
-      acknowledgeRuleInPacks(bucket, ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'], 'S3BucketReplicationEnabled', 'Access logs are kept for the profile\'s retention in one Region; replicate them from your log archive account if policy requires it.');
+      acknowledgeRuleInPacks(bucketResource, ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'], 'S3BucketReplicationEnabled', 'Access logs are kept for the profile\'s retention in one Region; replicate them from your log archive account if policy requires it.');
     } else {
       const reason = nlbWithoutTls
         ? 'Network Load Balancers write access logs for TLS listeners only, and this one has none (no tls); API Gateway\'s access logs record every request.'
         : 'Access logs are turned off by the API owner (loadBalancerAccessLogs: false); API Gateway\'s access logs record every request.';
-      acknowledgeRule(lb, 'AwsSolutions', 'ELB2', reason);
-      acknowledgeRuleInPacks(lb, ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'], 'ELBLoggingEnabled', reason);
-      acknowledgeGuardRule(lb, 'elbv2_logging_enabled_check', reason);
+      acknowledgeRule(lbResource, 'AwsSolutions', 'ELB2', reason);
+      acknowledgeRuleInPacks(lbResource, ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'], 'ELBLoggingEnabled', reason);
+      acknowledgeGuardRule(lbResource, 'elbv2_logging_enabled_check', reason);
     }
     if (!(props.deletionProtection ?? props.profile.production)) {
       const reason = 'Non-production stage (or deletionProtection: false): the load balancer holds no data and is recreated by the next deploy; production profiles turn deletion protection on.';
-      acknowledgeRuleInPacks(lb, ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'], 'ELBDeletionProtectionEnabled', reason);
-      acknowledgeGuardRule(lb, 'elbv2_deletion_protection_enabled_check', reason);
+      acknowledgeRuleInPacks(lbResource, ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'], 'ELBDeletionProtectionEnabled', reason);
+      acknowledgeGuardRule(lbResource, 'elbv2_deletion_protection_enabled_check', reason);
     }
     if (lb instanceof elbv2.ApplicationLoadBalancer) {
-      acknowledgeRuleInPacks(lb, ['NIST.800.53.R5', 'PCI.DSS.321'], 'ALBWAFEnabled', 'Internal ALB reachable only from the API\'s VPC link security group; a web ACL belongs in front of the API stage (webAclArn), where client traffic arrives.');
+      acknowledgeRuleInPacks(lbResource, ['NIST.800.53.R5', 'PCI.DSS.321'], 'ALBWAFEnabled', 'Internal ALB reachable only from the API\'s VPC link security group; a web ACL belongs in front of the API stage (webAclArn), where client traffic arrives.');
     }
     return bucket;
   }
@@ -595,10 +599,12 @@ export class PrivateEcsApi extends ApiBase {
     const reason =
       'Requests reach this internal listener from API Gateway\'s VPC link only, inside the VPC (its security group admits nothing else); ' +
       'clients connect to API Gateway over TLS. Set tls (an ACM certificate) to encrypt this hop as well, as the demo app does.';
-    acknowledgeRuleInPacks(listener, ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'], 'ELBv2ACMCertificateRequired', reason);
+    const resource = listener.node.defaultChild!;
+    acknowledgeRuleInPacks(resource, ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'], 'ELBv2ACMCertificateRequired', reason);
     if (alb) {
-      acknowledgeRuleInPacks(listener, ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'], 'ALBHttpToHttpsRedirection', reason);
-      acknowledgeGuardRule(listener, 'alb_http_to_https_redirection_check', reason);
+      const resource = listener.node.defaultChild!;
+    acknowledgeRuleInPacks(resource, ['NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'], 'ALBHttpToHttpsRedirection', reason);
+      acknowledgeGuardRule(resource, 'alb_http_to_https_redirection_check', reason);
     }
   }
 

@@ -304,7 +304,7 @@ export class PrivateEcsService extends Construct {
     });
     if (props.environment && Object.keys(props.environment).length > 0) {
       acknowledgeRule(
-        this.taskDefinition,
+        this.taskDefinition.node.defaultChild!,
         'AwsSolutions',
         'ECS2',
         'The environment holds plain configuration set by the platform team; secrets reach the container only through `secrets` (Secrets Manager or SSM), which ECS injects at start.',
