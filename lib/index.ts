@@ -25,7 +25,7 @@ export type { AlarmThresholds, CacheProfile, ResolvedAlarmThresholds, ResolvedCa
 
 // Routes
 export type { CorsOptions } from './core/routing/cors';
-export type { RouteCacheOptions, RouteOptions, RouteThrottleOptions } from './core/routing/route-options';
+export type { RouteCacheOptions, RouteOptions, RouteSettings, RouteThrottleOptions } from './core/routing/route-options';
 
 // Integrations
 export { RouteIntegration } from './core/integrations/route-integration';
@@ -70,7 +70,7 @@ export type { LambdaRequestAuthOptions } from './core/auth/lambda-request-author
 export { PrivateBackend, PrivateEcsApi } from './private-ecs-api/private-ecs-api';
 export type { PrivateEcsApiProps, PrivateEcsEndpointOptions, PrivateEcsTlsOptions } from './private-ecs-api/private-ecs-api';
 export { PrivateEcsService } from './private-ecs-api/private-ecs-service';
-export type { EcsTrafficShift, PrivateEcsAutoScaling, PrivateEcsHealthCheck, PrivateEcsRouteOptions, PrivateEcsServiceConstructProps, PrivateEcsServiceProps } from './private-ecs-api/private-ecs-service';
+export type { EcsTrafficShift, PrivateEcsAutoScaling, PrivateEcsHealthCheck, PrivateEcsServiceConstructProps, PrivateEcsServiceProps } from './private-ecs-api/private-ecs-service';
 export { VpcEgress } from './private-ecs-api/ecs-network';
 export type { PrivateEcsVpcOptions } from './private-ecs-api/ecs-network';
 

@@ -33,7 +33,8 @@ import { EcsNetwork, VpcEgress } from './ecs-network';
 import type { PrivateEcsVpcOptions } from './ecs-network';
 import { validateFargateSize } from './fargate-size';
 import { PrivateEcsService } from './private-ecs-service';
-import type { EcsTrafficShift, PrivateEcsRouteOptions, PrivateEcsServiceProps } from './private-ecs-service';
+import type { EcsTrafficShift, PrivateEcsServiceProps } from './private-ecs-service';
+import type { RouteSettings } from '../core/routing/route-options';
 
 /** What carries requests from the VPC link to the tasks. */
 export enum PrivateBackend {
@@ -761,7 +762,7 @@ export class PrivateEcsApi extends ApiBase {
   private addServiceRoutes(s: ResolvedService): void {
     const service = this.services[s.props.name];
     const integration = this.integrationFor(service);
-    const routes: Record<string, PrivateEcsRouteOptions> = s.props.routes ?? { [`ANY ${s.pathPrefix}`]: {}, [`ANY ${s.pathPrefix}/{proxy+}`]: {} };
+    const routes: Record<string, RouteSettings> = s.props.routes ?? { [`ANY ${s.pathPrefix}`]: {}, [`ANY ${s.pathPrefix}/{proxy+}`]: {} };
     for (const [routeKey, options] of Object.entries(routes)) {
       const prop = `${s.prop}.routes[${JSON.stringify(routeKey)}]`;
       const path = routeKey.trim().split(/\s+/)[1] ?? '';

@@ -9,9 +9,7 @@ import { Construct } from 'constructs';
 import { acknowledgeRule, acknowledgeRuleInPacks } from '../core/compliance/acknowledgments';
 import { createStageLogGroup } from '../core/stage/stage-log-group';
 import type { StageProfile } from '../core/stage/stage-profile';
-import type { Authorization } from '../core/auth/authorization';
-import type { RouteCacheOptions, RouteThrottleOptions } from '../core/routing/route-options';
-import type { JsonSchema } from 'aws-cdk-lib/aws-apigateway';
+import type { RouteSettings } from '../core/routing/route-options';
 
 /** The load balancer (or Cloud Map) health check of a service. */
 export interface PrivateEcsHealthCheck {
@@ -67,40 +65,6 @@ export interface PrivateEcsAutoScaling {
    * @default - no request-count scaling
    */
   readonly requestsPerTarget?: number;
-}
-
-/** One route of a service: everything a route takes except its integration, which is the service. */
-export interface PrivateEcsRouteOptions {
-  /**
-   * How the route is authorized; `ApiAuth.none()` makes it public, as an explicit choice.
-   * @default - the API's `defaultAuth`; without one, the route fails at synth
-   */
-  readonly auth?: Authorization;
-  /**
-   * JSON schema the request body must match (REST only).
-   * @default - body not validated
-   */
-  readonly requestSchema?: JsonSchema;
-  /**
-   * Integration timeout: 50 ms to 29 s (REST) or 30 s (HTTP).
-   * @default - 29 s (REST), 30 s (HTTP)
-   */
-  readonly timeout?: Duration;
-  /**
-   * Cache answers of this route (REST, on a profile with `caching`).
-   * @default - the profile's default TTL
-   */
-  readonly cache?: RouteCacheOptions;
-  /**
-   * Require an API key (REST only).
-   * @default false
-   */
-  readonly apiKeyRequired?: boolean;
-  /**
-   * Throttling of this route, below the stage's.
-   * @default - the stage's throttling
-   */
-  readonly throttle?: RouteThrottleOptions;
 }
 
 /** One containerized service behind a PrivateEcsApi. */
@@ -185,7 +149,7 @@ export interface PrivateEcsServiceProps {
    * (with an ALB they must lie under `pathPrefix`).
    * @default - `ANY <prefix>` and `ANY <prefix>/{proxy+}`, prefix being `pathPrefix` or `/<name>`
    */
-  readonly routes?: Record<string, PrivateEcsRouteOptions>;
+  readonly routes?: Record<string, RouteSettings>;
 }
 
 /** ECS-native traffic shifting of a service behind a load balancer (from the stage profile's release policy). */

@@ -24,10 +24,12 @@ export interface RouteThrottleOptions {
   readonly burstLimit: number;
 }
 
-/** One route of an API built on the route table (ServerlessApi, and the constructs to come). */
-export interface RouteOptions {
-  /** The backend: `RouteIntegration.fromFunction(fn)`, `RouteIntegration.entry(path)`, `RouteIntegration.sqs(queue)`, ... */
-  readonly integration: Integration;
+/**
+ * What any route can set besides its backend: authorization, request validation, timeout, cache,
+ * API key and throttling. `RouteOptions` adds the integration; constructs whose routes always go to
+ * one backend (a PrivateEcsApi service) take these alone.
+ */
+export interface RouteSettings {
   /**
    * How the route is authorized; `ApiAuth.none()` makes it public, as an explicit choice.
    * @default - the API's `defaultAuth`; without one, the route fails at synth
@@ -59,4 +61,10 @@ export interface RouteOptions {
    * @default - the stage's throttling (from the profile)
    */
   readonly throttle?: RouteThrottleOptions;
+}
+
+/** One route of an API built on the route table (ServerlessApi, and the constructs to come). */
+export interface RouteOptions extends RouteSettings {
+  /** The backend: `RouteIntegration.fromFunction(fn)`, `RouteIntegration.entry(path)`, `RouteIntegration.sqs(queue)`, ... */
+  readonly integration: Integration;
 }
