@@ -12,7 +12,7 @@ import type { Construct } from 'constructs';
 import { ApiBase } from '../core/api-base/api-base';
 import type { ApiBaseProps } from '../core/api-base/api-base';
 import { ApiKind } from '../core/api-base/api-kind';
-import { RouteApi } from '../core/api-base/route-api';
+import type { RouteApi } from '../core/api-base/route-api';
 import { ApiAuth } from '../core/auth/api-auth';
 import type { Authorization } from '../core/auth/authorization';
 import { JwtAuthorization } from '../core/auth/jwt-authorization';
@@ -20,7 +20,7 @@ import { LambdaRequestAuthorization } from '../core/auth/lambda-request-authoriz
 import { LambdaTokenAuthorization } from '../core/auth/lambda-token-authorization';
 import type { ApiFunctionOptions } from '../core/functions/api-function';
 import { handlerCode } from '../core/functions/handler-asset';
-import { clientFacingDocument, OpenApiDocumentFiles } from '../core/openapi/openapi-document';
+import { clientFacingDocument } from '../core/openapi/openapi-document';
 import { resolveCors } from '../core/routing/cors';
 import type { CorsOptions } from '../core/routing/cors';
 import type { RouteOptions } from '../core/routing/route-options';
@@ -242,35 +242,24 @@ export class MeteredPublicApi extends ApiBase {
       );
     }
 
-    this.routes = new RouteApi(this, {
-      kind: ApiKind.REST,
-      apiName: this.apiName,
-      description: props.description,
-      profile: props.profile,
-      accessLogGroup: this.accessLogGroup,
-      defaultAuth,
-      cors: props.cors ? resolveCors(this, 'cors', props.cors) : undefined,
-      functionOptions: props.functionOptions,
-      webAclArn: props.webAclArn,
-      webAclAssociatedByConstruct: props.webAclArn === undefined,
-      apiKeySource: this.keySource,
-      handlerMetricsNamespace: METRICS_NAMESPACE,
-      authorizerErrors: this.metricAuthorizerErrors(),
-      createFunction: (fnId, fnProps, alarms) => this._createFunction(fnId, fnProps, alarms),
-      watchErrorCount: (alarmId, metric, what, releasedBy) => this._watchErrorCount(alarmId, metric, what, releasedBy),
-    });
+    this.routes = this._setUpRoutes(
+      {
+        description: props.description,
+        defaultAuth,
+        cors: props.cors ? resolveCors(this, 'cors', props.cors) : undefined,
+        functionOptions: props.functionOptions,
+        webAclArn: props.webAclArn,
+        webAclAssociatedByConstruct: props.webAclArn === undefined,
+        apiKeySource: this.keySource,
+        handlerMetricsNamespace: METRICS_NAMESPACE,
+        authorizerErrors: this.metricAuthorizerErrors(),
+      },
+      props.openApiFiles ?? true,
+    );
     this.restApi = this.routes.restApi!;
     this.restStage = this.routes.restStage!;
     this.executionLogGroup = this.routes.executionLogGroup;
     this.openApiDocument = this.routes.backend.document;
-    this._setUpStage({
-      metrics: this.routes.backend.metrics,
-      executeApiUrl: this.routes.backend.url,
-      mapDomain: (domain, basePath) => this.routes.backend.mapDomain(domain, basePath),
-      caching: props.profile.caching !== undefined,
-      urlDescription: `Base URL of ${this.apiName}`,
-    });
-    if (props.openApiFiles ?? true) new OpenApiDocumentFiles(this, 'OpenApiFiles', { document: this.openApiDocument, fileName: this.apiName });
 
     if (props.webAclArn) {
       this.webAclArn = props.webAclArn;

@@ -17,12 +17,12 @@ import { ApiBase } from '../core/api-base/api-base';
 import type { ApiBaseProps } from '../core/api-base/api-base';
 import { ApiKind } from '../core/api-base/api-kind';
 import { pascalCase } from '../core/api-base/construct-ids';
-import { RouteApi } from '../core/api-base/route-api';
+import type { RouteApi } from '../core/api-base/route-api';
 import type { Authorization } from '../core/auth/authorization';
 import { acknowledgeDeployTimeHandler, acknowledgeGuardRule, acknowledgeRule, acknowledgeRuleInPacks } from '../core/compliance/acknowledgments';
 import type { ApiFunctionOptions } from '../core/functions/api-function';
 import { PrivateIntegration } from '../core/integrations/private-integration';
-import { clientFacingDocument, OpenApiDocumentFiles } from '../core/openapi/openapi-document';
+import { clientFacingDocument } from '../core/openapi/openapi-document';
 import { resolveCors } from '../core/routing/cors';
 import type { CorsOptions } from '../core/routing/cors';
 import { ApiFeature, requireFeature } from '../core/routing/protocol-features';
@@ -328,38 +328,27 @@ export class PrivateEcsApi extends ApiBase {
     this.shift = this.trafficShift();
     for (const s of services) this.addService(s, network.subnets);
 
-    this.routes = new RouteApi(this, {
-      kind,
-      apiName: this.apiName,
-      description: props.description,
-      profile: props.profile,
-      accessLogGroup: this.accessLogGroup,
-      defaultAuth: props.defaultAuth,
-      cors: props.cors ? resolveCors(this, 'cors', props.cors) : undefined,
-      functionOptions: props.functionOptions,
-      tracing: props.tracing,
-      endpointType: props.privateEndpoint ? apigw.EndpointType.PRIVATE : undefined,
-      resourcePolicy: props.privateEndpoint ? this.privateEndpointPolicy(props.privateEndpoint) : undefined,
-      webAclArn: props.webAclArn,
-      handlerMetricsNamespace: METRICS_NAMESPACE,
-      authorizerErrors: this.metricAuthorizerErrors(),
-      createFunction: (fnId, fnProps, alarms) => this._createFunction(fnId, fnProps, alarms),
-      watchErrorCount: (alarmId, metric, what, releasedBy) => this._watchErrorCount(alarmId, metric, what, releasedBy),
-    });
+    this.routes = this._setUpRoutes(
+      {
+        description: props.description,
+        defaultAuth: props.defaultAuth,
+        cors: props.cors ? resolveCors(this, 'cors', props.cors) : undefined,
+        functionOptions: props.functionOptions,
+        tracing: props.tracing,
+        endpointType: props.privateEndpoint ? apigw.EndpointType.PRIVATE : undefined,
+        resourcePolicy: props.privateEndpoint ? this.privateEndpointPolicy(props.privateEndpoint) : undefined,
+        webAclArn: props.webAclArn,
+        handlerMetricsNamespace: METRICS_NAMESPACE,
+        authorizerErrors: this.metricAuthorizerErrors(),
+      },
+      props.openApiFiles ?? true,
+    );
     this.restApi = this.routes.restApi;
     this.restStage = this.routes.restStage;
     this.httpApi = this.routes.httpApi;
     this.httpStage = this.routes.httpStage;
     this.executionLogGroup = this.routes.executionLogGroup;
     this.openApiDocument = this.routes.backend.document;
-    this._setUpStage({
-      metrics: this.routes.backend.metrics,
-      executeApiUrl: this.routes.backend.url,
-      mapDomain: (domain, basePath) => this.routes.backend.mapDomain(domain, basePath),
-      caching: kind === ApiKind.REST && props.profile.caching !== undefined,
-      urlDescription: `Base URL of ${this.apiName}`,
-    });
-    if (props.openApiFiles ?? true) new OpenApiDocumentFiles(this, 'OpenApiFiles', { document: this.openApiDocument, fileName: this.apiName });
 
     for (const s of services) this.addServiceRoutes(s);
     this.watchBackend(services);

@@ -8,11 +8,11 @@ import type { Construct } from 'constructs';
 import { ApiBase } from '../core/api-base/api-base';
 import type { ApiBaseProps } from '../core/api-base/api-base';
 import { ApiKind } from '../core/api-base/api-kind';
-import { RouteApi } from '../core/api-base/route-api';
+import type { RouteApi } from '../core/api-base/route-api';
 import type { Authorization } from '../core/auth/authorization';
 import type { ApiBackend } from '../core/backends/api-backend';
 import type { ApiFunctionOptions } from '../core/functions/api-function';
-import { clientFacingDocument, OpenApiDocumentFiles } from '../core/openapi/openapi-document';
+import { clientFacingDocument } from '../core/openapi/openapi-document';
 import { resolveCors } from '../core/routing/cors';
 import type { CorsOptions } from '../core/routing/cors';
 import { ApiFeature, requireFeature } from '../core/routing/protocol-features';
@@ -159,26 +159,23 @@ export class ServerlessApi extends ApiBase {
       throw new ApiPatternsError('ApiKindInvalid', `kind must be ApiKind.REST or ApiKind.HTTP; WebSocket APIs are built by RealtimeWebSocketApi. Got: ${describeValue(kind)}`, this);
     }
     this.rejectMissingFeatures();
-    this.routes = new RouteApi(this, {
-      kind,
-      apiName: this.apiName,
-      description: props.description,
-      profile: props.profile,
-      accessLogGroup: this.accessLogGroup,
-      defaultAuth: props.defaultAuth,
-      cors: props.cors ? resolveCors(this, 'cors', props.cors) : undefined,
-      disableExecuteApiEndpoint: props.disableExecuteApiEndpoint,
-      functionOptions: props.functionOptions,
-      tracing: props.tracing,
-      endpointType: props.endpointType,
-      webAclArn: props.webAclArn,
-      resourcePolicy: props.resourcePolicy,
-      clientCertificate: props.clientCertificate,
-      handlerMetricsNamespace: SERVERLESS_API_HANDLER_METRICS_NAMESPACE,
-      authorizerErrors: this.metricAuthorizerErrors(),
-      createFunction: (fnId, fnProps, alarms) => this._createFunction(fnId, fnProps, alarms),
-      watchErrorCount: (alarmId, metric, what, releasedBy) => this._watchErrorCount(alarmId, metric, what, releasedBy),
-    });
+    this.routes = this._setUpRoutes(
+      {
+        description: props.description,
+        defaultAuth: props.defaultAuth,
+        cors: props.cors ? resolveCors(this, 'cors', props.cors) : undefined,
+        disableExecuteApiEndpoint: props.disableExecuteApiEndpoint,
+        functionOptions: props.functionOptions,
+        tracing: props.tracing,
+        endpointType: props.endpointType,
+        webAclArn: props.webAclArn,
+        resourcePolicy: props.resourcePolicy,
+        clientCertificate: props.clientCertificate,
+        handlerMetricsNamespace: SERVERLESS_API_HANDLER_METRICS_NAMESPACE,
+        authorizerErrors: this.metricAuthorizerErrors(),
+      },
+      props.openApiFiles ?? true,
+    );
     this.backend = this.routes.backend;
     this.restApi = this.routes.restApi;
     this.restStage = this.routes.restStage;
@@ -186,14 +183,6 @@ export class ServerlessApi extends ApiBase {
     this.httpApi = this.routes.httpApi;
     this.httpStage = this.routes.httpStage;
     this.openApiDocument = this.backend.document;
-    this._setUpStage({
-      metrics: this.backend.metrics,
-      executeApiUrl: this.backend.url,
-      mapDomain: (domain, basePath) => this.backend.mapDomain(domain, basePath),
-      caching: kind === ApiKind.REST && props.profile.caching !== undefined,
-      urlDescription: `Base URL of ${this.apiName}`,
-    });
-    if (props.openApiFiles ?? true) new OpenApiDocumentFiles(this, 'OpenApiFiles', { document: this.openApiDocument, fileName: this.apiName });
 
     for (const [routeKey, options] of Object.entries(props.routes ?? {})) {
       this.addRouteInternal(`routes[${JSON.stringify(routeKey)}]`, routeKey, options);

@@ -7,6 +7,9 @@ import { ApiGatewayPermissionAcknowledger } from '../compliance/acknowledgments'
 import { resolveCustomDomain } from '../domain/custom-domain';
 import type { ApiCustomDomain, CustomDomainOptions } from '../domain/custom-domain';
 import { createApiFunction } from '../functions/api-function';
+import { OpenApiDocumentFiles } from '../openapi/openapi-document';
+import { RouteApi } from './route-api';
+import type { RouteApiSettings } from './route-api';
 import { FunctionReleases } from '../release/function-releases';
 import type { FunctionRelease } from '../release/function-releases';
 import type { CreateApiFunctionProps } from '../functions/api-function';
@@ -228,6 +231,35 @@ export abstract class ApiBase extends Construct {
       dashboard: this.baseProps.dashboard ?? true,
       caching: parts.caching,
     });
+  }
+
+  /**
+   * Creates the routes of a REST or HTTP construct (route table, backend, entry and authorizer
+   * functions made by `_createFunction`), sets the stage up from its backend (`_setUpStage`), and
+   * writes its OpenAPI documents into the cloud assembly unless `openApiFiles` is false.
+   *
+   * @internal
+   */
+  protected _setUpRoutes(settings: RouteApiSettings, openApiFiles = true): RouteApi {
+    const routes = new RouteApi(this, {
+      ...settings,
+      kind: this.kind,
+      apiName: this.apiName,
+      profile: this.profile,
+      accessLogGroup: this.accessLogGroup,
+      createFunction: (fnId, fnProps, alarms) => this._createFunction(fnId, fnProps, alarms),
+      watchErrorCount: (alarmId, metric, what, releasedBy) => this._watchErrorCount(alarmId, metric, what, releasedBy),
+    });
+    const { backend } = routes;
+    this._setUpStage({
+      metrics: backend.metrics,
+      executeApiUrl: backend.url,
+      mapDomain: (domain, basePath) => backend.mapDomain(domain, basePath),
+      caching: this.kind === ApiKind.REST && this.profile.caching !== undefined,
+      urlDescription: `Base URL of ${this.apiName}`,
+    });
+    if (openApiFiles) new OpenApiDocumentFiles(this, 'OpenApiFiles', { document: backend.document, fileName: this.apiName });
+    return routes;
   }
 
   /**

@@ -83,6 +83,9 @@ export interface RouteApiProps {
   watchErrorCount(id: string, metric: IMetric, what: string, releasedBy?: IFunction[]): void;
 }
 
+/** What a construct gives `ApiBase._setUpRoutes`: the rest comes from the construct itself. Internal. */
+export type RouteApiSettings = Omit<RouteApiProps, 'kind' | 'apiName' | 'profile' | 'accessLogGroup' | 'createFunction' | 'watchErrorCount'>;
+
 /**
  * The routes of a REST or HTTP API construct: the route table, the backend of its kind, the
  * functions of entry routes (one per entry path) and the bundled JWT authorizer functions. Every
