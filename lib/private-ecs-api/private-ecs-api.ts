@@ -798,18 +798,10 @@ export class PrivateEcsApi extends ApiBase {
    */
   private rollBackOn(s: ResolvedService, service: PrivateEcsService, serviceAlarms: Alarm[]): void {
     const policy = this.profile.release;
-    const serverErrors = this.node.tryFindChild('Alarms')?.node.tryFindChild('ServerErrors') as Alarm | undefined;
+    const serverErrors = this._serverErrorAlarm;
     const alarms = [...serviceAlarms, ...(serverErrors ? [serverErrors] : [])];
-    if (alarms.length === 0) {
-      if (policy.rollback && this.profile.releaseGiven) {
-        throw new ApiPatternsError(
-          'ReleaseRollbackWithoutAlarms',
-          `profile.release rolls back on alarms, but the construct creates none (alarms: false): turn alarms on, or use a policy with rollback: false. Got: no alarms for ${s.prop}`,
-          this,
-        );
-      }
-      return;
-    }
+    policy._requireAlarms(this, 'profile.release', this.profile.releaseGiven, alarms.length, s.prop);
+    if (alarms.length === 0) return;
     service.service.enableDeploymentAlarms(
       alarms.map((a) => a.alarmName),
       { behavior: policy.rollback ? ecs.AlarmBehavior.ROLLBACK_ON_ALARM : ecs.AlarmBehavior.FAIL_ON_ALARM },

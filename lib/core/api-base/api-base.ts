@@ -275,11 +275,20 @@ export abstract class ApiBase extends Construct {
     // The API calls the function through its `live` alias, which CodeDeploy moves with the profile's
     // release policy and rolls back when the function's errors alarm or the API's 5xx alarm fires.
     this.functionReleases ??= new FunctionReleases(this, 'Releases', this.profile.release, this.profile.releaseGiven);
-    const serverErrors = this.setUp().observability.serverErrorAlarm;
+    const serverErrors = this._serverErrorAlarm;
     const rollbackAlarms = [...created.filter((a) => a.node.id.endsWith('Errors')), ...(serverErrors ? [serverErrors] : [])];
     const release = this.functionReleases.release(id, fn, rollbackAlarms, 'profile.release');
     this.releases[id] = release;
     return release.alias;
+  }
+
+  /**
+   * The API's server-error alarm (5xx rate; WebSocket execution errors), when alarms are on: what
+   * every release of the construct rolls back on.
+   * @internal
+   */
+  protected get _serverErrorAlarm(): Alarm | undefined {
+    return this.setUp().observability.serverErrorAlarm;
   }
 
   /**

@@ -4,7 +4,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { acknowledgeRule } from '../compliance/acknowledgments';
-import { ApiPatternsError } from '../validation/errors';
 import type { ReleasePolicy } from './release-policy';
 
 /** The alias name every released function is called through. */
@@ -58,13 +57,7 @@ export class FunctionReleases extends Construct {
    */
   public release(id: string, fn: lambda.Function, alarms: IAlarm[], prop: string): FunctionRelease {
     const { policy } = this;
-    if (policy.rollback && alarms.length === 0 && this.policyGiven) {
-      throw new ApiPatternsError(
-        'ReleaseRollbackWithoutAlarms',
-        `${prop} rolls back on alarms, but the construct creates none (alarms: false): turn alarms on, or use a policy with rollback: false. Got: no alarms for ${id}`,
-        this,
-      );
-    }
+    policy._requireAlarms(this, prop, this.policyGiven, alarms.length, id);
     const watched = policy.rollback && alarms.length > 0;
     const alias = new lambda.Alias(this.node.scope!, `${id}Live`, { aliasName: LIVE_ALIAS, version: fn.currentVersion });
     const deploymentGroup = new codedeploy.LambdaDeploymentGroup(this, `${id}Release`, {

@@ -114,6 +114,20 @@ export class ReleasePolicy {
   }
 
   /**
+   * Fails when this policy, chosen by the user (`chosen`; a default policy tolerates it), rolls back
+   * on alarms and there is none to watch; `what` names what would be released.
+   * @internal
+   */
+  public _requireAlarms(scope: IConstruct, prop: string, chosen: boolean, alarmCount: number, what: string): void {
+    if (!this.rollback || !chosen || alarmCount > 0) return;
+    throw new ApiPatternsError(
+      'ReleaseRollbackWithoutAlarms',
+      `${prop} rolls back on alarms, but the construct creates none (alarms: false): turn alarms on, or use a policy with rollback: false. Got: no alarms for ${what}`,
+      scope,
+    );
+  }
+
+  /**
    * The CodeDeploy deployment configuration: a predefined one when it matches (no resource), a
    * custom one otherwise (created once per stack and policy shape).
    * @internal
