@@ -1,4 +1,4 @@
-import { Annotations, Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
@@ -21,7 +21,7 @@ import type { RouteApi } from '../core/api-base/route-api';
 import type { Authorization } from '../core/auth/authorization';
 import { acknowledgeDeployTimeHandler, acknowledgeGuardRule, acknowledgeRule, acknowledgeRuleInPacks } from '../core/compliance/acknowledgments';
 import type { ApiFunctionOptions } from '../core/functions/api-function';
-import { PrivateIntegration } from '../core/integrations/private-integration';
+import { PrivateIntegration, validateTlsServerName } from '../core/integrations/private-integration';
 import { clientFacingDocument } from '../core/openapi/openapi-document';
 import { resolveCors } from '../core/routing/cors';
 import type { CorsOptions } from '../core/routing/cors';
@@ -384,10 +384,7 @@ export class PrivateEcsApi extends ApiBase {
     for (const [value, feature, prop] of asked) {
       if (value !== undefined && value !== false) requireFeature(this, kind, feature, prop);
     }
-    const serverName = p.tls?.serverName;
-    if (serverName !== undefined && !Token.isUnresolved(serverName) && !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(serverName)) {
-      throw new ApiPatternsError('PrivateTlsServerNameInvalid', `tls.serverName must be a DNS name on the listener's certificate, e.g. orders.internal.example.com. Got: ${describeValue(serverName)}`, this);
-    }
+    validateTlsServerName('tls.serverName', p.tls?.serverName, this);
     if (this.backend === PrivateBackend.CLOUD_MAP && kind !== ApiKind.HTTP) {
       throw new ApiPatternsError('PrivateBackendUnsupported', `backend PrivateBackend.CLOUD_MAP needs kind ApiKind.HTTP: REST APIs reach a VPC through a load balancer only. Got: kind ${kind}`, this);
     }

@@ -4,6 +4,7 @@ import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpAlbIntegration, HttpNlbIntegration, HttpServiceDiscoveryIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ApplicationListener, NetworkListener } from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type { IService } from 'aws-cdk-lib/aws-servicediscovery';
+import type { IConstruct } from 'constructs';
 import { ApiKind } from '../api-base/api-kind';
 import { ApiPatternsError, describeValue } from '../validation/errors';
 import { Integration, unsupported } from './integration';
@@ -54,6 +55,17 @@ type PrivateTarget =
   | { readonly kind: 'nlb'; readonly listener: NetworkListener; readonly port: number; readonly vpcLink?: apigw.IVpcLink; readonly vpcLinkV2?: apigwv2.IVpcLink }
   | { readonly kind: 'cloudMap'; readonly service: IService; readonly vpcLink: apigwv2.IVpcLink };
 
+/**
+ * Fails unless `name` is a DNS name API Gateway can verify a load balancer's certificate against
+ * (`prop` names where it was given; `scope`, when there is one, is where the error points).
+ */
+export function validateTlsServerName(prop: string, name: string | undefined, scope?: IConstruct): void {
+  if (name === undefined || Token.isUnresolved(name)) return;
+  if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(name)) {
+    throw new ApiPatternsError('PrivateTlsServerNameInvalid', `${prop} must be a DNS name on the listener's certificate, e.g. orders.internal.example.com. Got: ${describeValue(name)}`, scope);
+  }
+}
+
 /** A REST path as the backend sees it: a greedy `{name+}` becomes `{name}`, which the path mapping fills with the rest of the path. */
 function backendPath(path: string): string {
   return path.replace(/\{([A-Za-z0-9_]+)\+\}/g, '{$1}');
@@ -90,9 +102,7 @@ export class PrivateIntegration extends Integration {
   ) {
     super();
     this.kindName = { alb: 'RouteIntegration.privateAlb', nlb: 'RouteIntegration.privateNlb', cloudMap: 'RouteIntegration.cloudMap' }[target.kind];
-    if (tlsServerName !== undefined && !Token.isUnresolved(tlsServerName) && !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(tlsServerName)) {
-      throw new ApiPatternsError('PrivateTlsServerNameInvalid', `${this.kindName} options.tlsServerName must be a DNS name on the listener's certificate. Got: ${describeValue(tlsServerName)}`);
-    }
+    validateTlsServerName(`${this.kindName} options.tlsServerName`, tlsServerName);
   }
 
   /** @internal */
